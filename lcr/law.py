@@ -39,6 +39,8 @@ def criminal_law() -> dict[str, Article]:
     articles: dict[str, Article] = {}
     with path.open(encoding="utf-8-sig") as f:
         for row in csv.DictReader(f):
+            if not row["article_code"].strip().isdigit():  # repealed / heading rows carry no number
+                continue
             number = int(row["article_code"])
             sub = int(row["article_sub_code"] or 0)
             names = re.findall(r"【([^】]+)】", row["article_name"])

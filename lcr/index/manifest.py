@@ -1,0 +1,166 @@
+"""Index manifests and atomic build-and-swap.
+
+Every built artifact directory holds a ``manifest.json`` saying what it is (kind, format version),
+how it was built (config), from which corpus (checksum) and with which software (component
+versions). Loaders call ``Manifest.check`` so a stale or foreign index fails loudly, naming the
+field that differs, instead of silently returning wrong results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from lcr.errors import IndexMismatch, IndexMissing
+from lcr.records import Case
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.json"
+
+
+def text_hash(text: str) -> str:
+    """Short content hash of a text."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+
+
+def case_hash(case: Case) -> str:
+    """Content hash of every field of a case (text and metadata)."""
+    return text_hash(json.dumps(asdict(case), ensure_ascii=False, sort_keys=True))
+
+
+def corpus_checksum(case_ids_and_text_hashes: Iterable[tuple[str, str]]) -> str:
+    """Order-independent checksum of a corpus given ``(case_id, content hash)`` pairs."""
+    h = hashlib.sha256()
+    for case_id, digest in sorted(case_ids_and_text_hashes):
+        h.update(f"{case_id}\t{digest}\n".encode())
+    return h.hexdigest()
+
+
+def component_versions(*packages: str) -> dict[str, str]:
+    """Installed versions of the named distributions (``"absent"`` when not installed)."""
+    out = {}
+    for name in packages:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class Manifest:
+    """What an index directory holds; saved as ``manifest.json`` inside it."""
+
+    kind: str
+    version: int = 1
+    created: str = field(default_factory=_now)
+    config: dict[str, Any] = field(default_factory=dict)
+    corpus_checksum: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    components: dict[str, str] = field(default_factory=dict)
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``manifest.json`` into ``directory`` (via a temp file, so it is never half-written)."""
+        path = Path(directory) / MANIFEST_NAME
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(
+            json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8"
+        )
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Manifest:
+        """Read ``directory/manifest.json``; ``IndexMissing`` if absent, ``IndexMismatch`` if unreadable."""
+        path = Path(directory) / MANIFEST_NAME
+        if not path.is_file():
+            raise IndexMissing(f"no {MANIFEST_NAME} in {directory} (build the index first)")
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            known = {f.name for f in fields(cls)}
+            return cls(**{k: v for k, v in raw.items() if k in known})
+        except (ValueError, TypeError) as exc:
+            raise IndexMismatch(f"unreadable manifest {path}: {exc}") from exc
+
+    def check(self, expected: Manifest | Mapping[str, Any]) -> None:
+        """Raise ``IndexMismatch`` naming the first field that differs from ``expected``.
+
+        A mapping gives only the fields to compare (nested dicts, e.g. ``config``, are compared key
+        by key, so the message names ``config.segmenter.backend`` rather than all of ``config``);
+        a ``Manifest`` compares kind, version, config and corpus checksum.
+        """
+        if isinstance(expected, Manifest):
+            expected = {
+                "kind": expected.kind,
+                "version": expected.version,
+                "config": expected.config,
+                "corpus_checksum": expected.corpus_checksum,
+            }
+        actual = asdict(self)
+        for name, want in expected.items():
+            if name not in actual:
+                raise IndexMismatch(f"manifest has no field {name!r}")
+            _compare(name, actual[name], want)
+
+
+def _compare(path: str, have: Any, want: Any) -> None:
+    if isinstance(want, Mapping) and isinstance(have, Mapping):
+        for key, sub in want.items():
+            _compare(f"{path}.{key}", have.get(key, "<missing>"), sub)
+        return
+    if isinstance(want, tuple):
+        want = list(want)
+    if have != want:
+        raise IndexMismatch(f"index manifest mismatch in {path}: index has {have!r}, expected {want!r}")
+
+
+@contextmanager
+def atomic_build(target_dir: str | Path) -> Iterator[Path]:
+    """Build into ``<target>.building-<pid>`` and swap it into place only on success.
+
+    On success the old target is renamed aside, the new directory renamed into place, then the old
+    one deleted; readers see the old or the new index, never a half-built one (between the two
+    renames the path is briefly absent). On failure the temp directory is removed and the old
+    target is left untouched.
+    """
+    target = Path(target_dir)
+    building = target.with_name(f"{target.name}.building-{os.getpid()}")
+    if building.exists():
+        shutil.rmtree(building)
+    building.mkdir(parents=True)
+    try:
+        yield building
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    old = target.with_name(f"{target.name}.old-{os.getpid()}")
+    if old.exists():
+        shutil.rmtree(old)
+    had_old = target.exists()
+    if had_old:
+        os.rename(target, old)
+    try:
+        os.rename(building, target)
+    except OSError:
+        if had_old:
+            os.rename(old, target)
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    if had_old:
+        shutil.rmtree(old, ignore_errors=True)
+    log.info("swapped new build into %s", target)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lcr.errors import BadInput, IndexMismatch
+from lcr.records import Query, ScoredCase
+from lcr.rerank.features import FeatureSpec, FeatureTable, RankSVMReranker
+from lcr.rerank.ranksvm import RankSVM
+
+VALUES = {
+    "q1": {"a": {"bm25": 10.0, "dense": 0.5}, "b": {"bm25": 20.0}, "c": {"bm25": 30.0, "dense": 0.7}},
+    "q2": {"d": {"bm25": 1.0, "dense": 0.1}, "e": {"bm25": 3.0, "dense": 0.3}},
+}
+
+
+def test_build_fills_missing_and_adds_indicators_on_request() -> None:
+    plain = FeatureTable.build(VALUES)
+    assert plain.feature_names == ["bm25", "dense"]
+    assert plain.qids == ["q1", "q1", "q1", "q2", "q2"] and plain.case_ids == ["a", "b", "c", "d", "e"]
+    assert plain.matrix[1].tolist() == [20.0, 0.0]
+    table = FeatureTable.build(VALUES, FeatureSpec(("bm25", "dense"), missing_indicators=("dense",)))
+    assert table.feature_names == ["bm25", "dense", "dense_missing"]
+    assert table.matrix[:, 2].tolist() == [0.0, 1.0, 0.0, 0.0, 0.0]
+    assert table.row(1) == {"bm25": 20.0, "dense": 0.0, "dense_missing": 1.0}
+    assert table.groups.tolist() == table.qids
+
+
+def test_query_zscore_and_minmax_normalise_within_each_query() -> None:
+    z = FeatureTable.build(VALUES, FeatureSpec(("bm25", "dense"), normalise="query-zscore"))
+    np.testing.assert_allclose(z.matrix[:3, 0], [-1.224745, 0.0, 1.224745], atol=1e-6)
+    np.testing.assert_allclose(z.matrix[3:, 0], [-1.0, 1.0])
+    np.testing.assert_allclose(z.matrix[:3, 1], [-1.0, 0.0, 1.0])  # missing sits at the query mean
+    m = FeatureTable.build(VALUES, FeatureSpec(("bm25", "dense"), normalise="query-minmax"))
+    np.testing.assert_allclose(m.matrix[:, 0], [0.0, 0.5, 1.0, 0.0, 1.0])
+    single = FeatureTable.build({"q": {"x": {"f": 5.0}}}, FeatureSpec(("f",), normalise="query-zscore"))
+    assert single.matrix.tolist() == [[0.0]]
+
+
+def test_grades_for_uses_qrels_with_unjudged_as_zero() -> None:
+    table = FeatureTable.build(VALUES)
+    assert table.grades_for({"q1": {"c": 3, "a": 1}, "q2": {"e": 2}}).tolist() == [1, 0, 3, 0, 2]
+
+
+def test_spec_and_value_errors() -> None:
+    with pytest.raises(BadInput, match="unknown features"):
+        FeatureSpec(("bm25",), missing_indicators=("dense",))
+    with pytest.raises(BadInput, match="normalisation"):
+        FeatureSpec(("bm25",), normalise="global")  # type: ignore[arg-type]
+    with pytest.raises(BadInput, match="not distinct"):
+        FeatureSpec(("x", "x_missing"), missing_indicators=("x",))
+    with pytest.raises(BadInput, match="'bm25' of case 'a'"):
+        FeatureTable.build({"q": {"a": {"bm25": float("inf")}}})
+    spec = FeatureSpec(("a", "b"), ("a",), "query-minmax")
+    assert FeatureSpec.from_dict(spec.to_dict()) == spec
+
+
+def _fitted() -> tuple[RankSVM, FeatureSpec]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    grades = (X[:, 0] > 0.5).astype(int) + (X[:, 0] > 1.0)
+    spec = FeatureSpec(("bm25", "dense"))
+    model = RankSVM().fit(X, grades, np.repeat(np.arange(6), 10), spec.columns)
+    spec.save_to(model)
+    return model, spec
+
+
+def test_reranker_sorts_and_explains() -> None:
+    model, _ = _fitted()
+    hits = [ScoredCase("a", 3.0, 1), ScoredCase("b", 2.0, 2), ScoredCase("c", 1.0, 3)]
+    feats = {"a": {"bm25": -1.0, "dense": 0.0}, "b": {"bm25": 2.0, "dense": 0.0}, "c": {"bm25": 0.5}}
+    reranker = RankSVMReranker(model, lambda query, hits: feats)
+    assert reranker.name == "ranksvm"
+    out = reranker.rerank(Query("q", "事实"), hits, k=2)
+    assert [h.case_id for h in out] == ["b", "c"] and [h.rank for h in out] == [1, 2]
+    top = out[0]
+    assert top.features["bm25"] == 2.0 and top.features["dense"] == 0.0
+    contrib = sum(v for name, v in top.features.items() if name.startswith("contrib:"))
+    assert contrib == pytest.approx(top.score)
+    assert reranker.rerank(Query("q", "事实"), [], k=2) == []
+
+
+def test_reranker_refuses_a_model_built_on_other_columns() -> None:
+    model, _ = _fitted()
+    with pytest.raises(IndexMismatch, match="expects features"):
+        RankSVMReranker(model, lambda q, h: {}, FeatureSpec(("bm25", "lcm")))
