@@ -3,7 +3,7 @@
 Measures, in one run on one machine: segmentation speed (rjieba fast path vs jieba, same texts) and
 their token agreement; the tantivy index build (time, size on disk); long-query latency over the
 107 LeCaRD queries for tantivy vs bm25s vs rank_bm25 (rank_bm25 on a few queries only: seconds per
-query); and, as a sanity check of scoring, a quick pool re-ranking NDCG@30 / MAP (own simple
+query), each end to end (query segmentation included) with the same distinct query terms; and, as a sanity check of scoring, a quick pool re-ranking NDCG@30 / MAP (own simple
 implementation; ``lcr.eval`` is the authoritative evaluator).
 
     python benchmarks/bench_lexical.py --data ../shared/data/lecard [--limit N]
@@ -89,7 +89,9 @@ def _has_cjk(text: str) -> bool:
 
 
 def bench_segmentation(texts: list[str]) -> dict[str, Any]:
-    """Speed of both backends on the same texts (with the legal dictionary) and their agreement."""
+    """Speed of both backends on the same texts (with the legal dictionary) and their agreement.
+
+    ``cut`` is raw segmentation; ``tokenize`` adds the filtering (stop words, punctuation, case)."""
     fast, ref = Segmenter("rjieba"), Segmenter("jieba")
     fast.cut("预热"), ref.cut("预热")  # dictionary loading is not segmentation speed
     chars = sum(map(len, texts))
@@ -190,7 +192,7 @@ def bench_queries(
     for qid, text in queries:
 
         def run(text: str = text) -> list[int]:
-            toks = [t for t in seg.tokenize(text) if t in vocab]
+            toks = [t for t in dict.fromkeys(seg.tokenize(text)) if t in vocab]
             docs, _ = retriever.retrieve([toks], k=k, show_progress=False, n_threads=1)
             return docs[0].tolist()
 
@@ -209,7 +211,7 @@ def bench_queries(
     for _, text in queries[:rank_bm25_queries]:
 
         def run_rank(text: str = text) -> np.ndarray:
-            scores = bm.get_scores(seg.tokenize(text))
+            scores = bm.get_scores(list(dict.fromkeys(seg.tokenize(text))))
             return np.argpartition(-scores, k)[:k]
 
         times.append(timed(run_rank)[1])
@@ -319,6 +321,7 @@ def main() -> None:
             log.info("pool sanity: %s", report["pool_sanity"])
     finally:
         shutil.rmtree(index_dir.parent, ignore_errors=True)
+    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     log.info("wrote %s", args.out)

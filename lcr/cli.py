@@ -141,6 +141,87 @@ def evaluate(
 
 
 @app.command()
+def train(
+    config: Annotated[Path, typer.Option(help="Experiment config (JSON).")] = Path("configs/lcm-lai.json"),
+    index: Annotated[str, typer.Option(help="Index over the LeCaRD corpus (its case store is read).")]
+    = "lecard-v1",
+    data: DataOpt = Path("../shared/data/lecard"),
+    variant: Annotated[str, typer.Option(help="lcm-lai | lcm-lai-no-lap | lcm-lai-semantic-only")] = "lcm-lai",
+    fold: Annotated[int | None, typer.Option(help="Train the model of one cv5 fold (0-4) instead of the "
+                                                  "production model on all queries.")] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the production model.")]
+    = Path("indexes/models/lcm-lai-production"),
+):
+    """Train LCM-LAI: LAP pre-training (CAIL2018 + LeCaRD candidates), then ranking + λ·LAP on LeCaRD queries."""
+    import shutil
+
+    from lcr.eval.querysets import cv5_folds, train_qids_for_fold
+    from lcr.index.bundle import resolve_index
+    from lcr.models.crossval import VARIANTS, fold_model, models_dir
+    from lcr.models.systems import resources
+
+    if variant not in VARIANTS:
+        from lcr.errors import BadInput
+
+        raise BadInput(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    res, cfg = resources(resolve_index(index), data, config)
+    if fold is not None:
+        fold_model(res, cfg, variant, fold, train_qids_for_fold("lecard-v1", fold))
+        typer.echo(f"trained fold {fold}: {models_dir() / variant / cfg.key(variant) / f'fold-{fold}'}")
+        return
+    all_qids = [q for f in cv5_folds("lecard-v1") for q in f]
+    fold_model(res, cfg, variant, 99, all_qids)
+    src = models_dir() / variant / cfg.key(variant) / "fold-99"
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(src, out)
+    typer.echo(f"production model (trained on all {len(all_qids)} queries) written to {out}")
+
+
+@app.command("lap-report")
+def lap_report(
+    config: Annotated[Path, typer.Option(help="Experiment config (JSON).")] = Path("configs/lcm-lai.json"),
+    index: Annotated[str, typer.Option(help="Index over the LeCaRD corpus.")] = "lecard-v1",
+    data: DataOpt = Path("../shared/data/lecard"),
+    out: Annotated[Path, typer.Option(help="Report file.")] = Path("reports/lap.json"),
+):
+    """Measure LAP (micro/macro-F1) on CAIL2018 test and held-out LeCaRD candidates vs a TF-IDF baseline."""
+    from lcr.index.bundle import resolve_index
+    from lcr.models.crossval import pretrained_lap
+    from lcr.models.lap_eval import evaluate_lap
+    from lcr.models.systems import resources
+
+    res, cfg = resources(resolve_index(index), data, config)
+    model = pretrained_lap(res, cfg, "lcm-lai")
+    result = evaluate_lap(model, res, cfg.train.max_sentences)
+    result["command"] = "lcr " + shlex.join(sys.argv[1:])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    typer.echo(json.dumps(result["results"], indent=1))
+
+
+@app.command("predict-articles")
+def predict_articles_cmd(
+    text: Annotated[str, typer.Argument(help="Facts of a case ('-' reads stdin).")],
+    model: Annotated[Path, typer.Option(help="LCM-LAI model folder.")] = Path("indexes/models/lcm-lai-production"),
+    k: Annotated[int, typer.Option("-k", help="How many articles.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+):
+    """Predict the Criminal Law articles a case's facts fall under, with the sentences that drove them."""
+    from lcr.models.lap import predict_articles_for_text
+
+    body = sys.stdin.read() if text == "-" else text
+    preds = predict_articles_for_text(body, model, k)
+    if as_json:
+        typer.echo(json.dumps([asdict(p) for p in preds], ensure_ascii=False, indent=1))
+        return
+    for p in preds:
+        typer.echo(f"{p.probability:6.3f}  {p.name}")
+        for sentence, share in p.evidence:
+            typer.echo(f"          {share:4.2f}  {sentence[:80]}")
+
+
+@app.command()
 def report(
     results: Annotated[Path, typer.Option(help="The results catalogue.")] = Path("reports/results.json"),
     readme: Annotated[Path, typer.Option(help="README whose results section to regenerate.")] = Path("README.md"),

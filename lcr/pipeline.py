@@ -85,7 +85,10 @@ class Searcher:
         """Cases similar to an indexed case, read from its facts only (never its reasoning)."""
         facts = self.store.facts(case_id)
         hits = self.search(facts, k + 1, filters, qid=case_id)
-        return [h for h in hits if h.case_id != case_id][:k]
+        kept = [h for h in hits if h.case_id != case_id][:k]
+        for rank, h in enumerate(kept, 1):
+            h.rank = rank
+        return kept
 
     def _hit(self, h: ScoredCase) -> SearchHit:
         case = self.store.get(h.case_id)

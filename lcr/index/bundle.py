@@ -52,7 +52,8 @@ def resolve_index(path_or_name: str | Path) -> Path:
     named = DEFAULT_INDEX_ROOT / str(path_or_name)
     if (named / "manifest.json").exists():
         return named
-    raise IndexMissing(f"no index at {path_or_name!r} (nor {named}); build one with `lcr index build`")
+    where = f"{path}" if path.is_absolute() or len(path.parts) > 1 else f"{path} (nor {named})"
+    raise IndexMissing(f"no index at {where}; build one with `lcr index build`")
 
 
 def iter_store(store: CaseStore, batch: int = 256, show_progress: bool = False, desc: str = "") -> Iterator[Case]:

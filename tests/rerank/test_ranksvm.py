@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
-from lcr.rerank.ranksvm import RankSVM, grouped_folds, pair_indices
+from lcr.rerank.ranksvm import Loss, PairWeight, RankSVM, grouped_folds, pair_indices
 
 NAMES = ["bm25", "dense", "noise"]
 TRUE_W = np.array([2.0, 1.0, 0.0])
@@ -70,10 +70,13 @@ def test_pair_cap_is_deterministic() -> None:
     assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
 
 
-def test_grade_difference_weighting_fits() -> None:
+@pytest.mark.parametrize(("loss", "pair_weight"), [("hinge", "none"), ("squared_hinge", "grade-diff")])
+def test_other_loss_and_pair_weighting_fit(loss: Loss, pair_weight: PairWeight) -> None:
     X, grades, groups = _synthetic()
-    model = RankSVM(C=1.0, pair_weight="grade-diff").fit(X, grades, groups, NAMES)
+    model = RankSVM(C=0.1, loss=loss, pair_weight=pair_weight).fit(X, grades, groups, NAMES)
+    reference = RankSVM(C=0.1).fit(X, grades, groups, NAMES)
     assert model.weights["bm25"] > 0 and model.weights["dense"] > 0
+    assert np.corrcoef(model.coef, reference.coef)[0, 1] > 0.99
 
 
 def test_standardisation_is_stored_and_applied() -> None:
@@ -152,7 +155,9 @@ def test_load_errors(tmp_path: Path) -> None:
     with pytest.raises(IndexMismatch, match="different order"):
         RankSVM.load(tmp_path / "m", expected_features=["dense", "bm25", "noise"])
     manifest = tmp_path / "m" / "manifest.json"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace('"ranksvm"', '"other"'), encoding="utf-8")
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8").replace('"ranksvm"', '"other"'), encoding="utf-8"
+    )
     with pytest.raises(IndexMismatch, match="'other'"):
         RankSVM.load(tmp_path / "m")
 

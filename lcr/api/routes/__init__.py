@@ -1,0 +1,12 @@
+"""One router per resource, mounted under ``/v1`` by ``create_app``."""
+
+from fastapi import APIRouter
+
+from lcr.api.routes import cases, health, search
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(search.router)
+api_router.include_router(cases.router)
+
+__all__ = ["api_router"]

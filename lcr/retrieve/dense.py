@@ -1,0 +1,101 @@
+"""Rankers over sentence embeddings: the plain encoder cosine and LCM-LAI.
+
+Both read pre-encoded sentence stores (queries and cases). Given candidates they score exactly those;
+without, they search the whole corpus through a FAISS index of case vectors (LCM-LAI's article-aware
+vectors, or mean sentence embeddings for the plain cosine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from lcr.index.dense import DenseIndex
+from lcr.index.sentence_store import SentenceStore
+from lcr.models.batching import pad_cases
+from lcr.models.lcm_lai import FEATURE_NAMES, LcmLai
+from lcr.models.train import score_candidates
+from lcr.records import Query, ScoredCase
+from lcr.retrieve.base import finalise
+
+#: Returns the sentence store holding a query (encoding it on the fly if needed).
+QueryStore = Callable[[Query], SentenceStore]
+
+
+def mean_vectors(store: SentenceStore, ids: Sequence[str]) -> np.ndarray:
+    out = np.zeros((len(ids), store.emb.shape[1]), dtype=np.float32)
+    for i, c in enumerate(ids):
+        m = store.embeddings(c).sum(0)
+        out[i] = m / max(float(np.linalg.norm(m)), 1e-12)
+    return out
+
+
+class E5CosineRanker:
+    """Cosine between the mean of the query's and of the case's sentence embeddings (no training)."""
+
+    name = "e5-cosine"
+
+    def __init__(self, queries: QueryStore, cases: SentenceStore):
+        self.queries = queries
+        self.cases = cases
+        self._dense: DenseIndex | None = None
+
+    def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
+        qv = mean_vectors(self.queries(query), [query.qid])[0]
+        if candidates is None:
+            if self._dense is None:
+                self._dense = DenseIndex.build(self.cases.case_ids, mean_vectors(self.cases, self.cases.case_ids))
+            return finalise([ScoredCase(c, s, features={"e5_cosine": s}) for c, s in self._dense.search(qv, k)])
+        ids = [c for c in candidates if c in self.cases]
+        scores = mean_vectors(self.cases, ids) @ qv
+        return finalise([ScoredCase(c, float(s), features={"e5_cosine": float(s)})
+                         for c, s in zip(ids, scores, strict=True)])[:k]
+
+
+class LcmLaiRanker:
+    """LCM-LAI matching score over given candidates; FAISS over article-aware case vectors otherwise."""
+
+    def __init__(self, name: str, model: LcmLai, queries: QueryStore, cases: SentenceStore, max_sentences: int,
+                 article_weight: float = 0.3):
+        self.name = name
+        self.model = model
+        self.queries = queries
+        self.cases = cases
+        self.max_sentences = max_sentences
+        self.article_weight = article_weight
+        self._dense: DenseIndex | None = None
+
+    @torch.no_grad()
+    def query_vector(self, query: Query) -> np.ndarray:
+        emb, mask = pad_cases(self.queries(query), [query.qid], self.max_sentences)
+        return self.model.case_vectors(self.model.view(emb, mask), self.article_weight)[0].numpy()
+
+    def dense_index(self) -> DenseIndex:
+        if self._dense is None:
+            from lcr.index.bundle import case_vectors
+
+            vecs, _ = case_vectors(self.model, self.cases, self.cases.case_ids, self.max_sentences,
+                                   self.article_weight)
+            self._dense = DenseIndex.build(self.cases.case_ids, vecs)
+        return self._dense
+
+    def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
+        if candidates is None:
+            hits = self.dense_index().search(self.query_vector(query), k)
+            return finalise([ScoredCase(c, s, features={"lcm_lai_dense": s}) for c, s in hits])
+        ids = [c for c in candidates if c in self.cases]
+        scores = score_candidates(self.model, self.queries(query), self.cases, query.qid, ids, self.max_sentences)
+        return finalise([ScoredCase(c, float(s), features={"lcm_lai": float(s)})
+                         for c, s in zip(ids, scores, strict=True)])[:k]
+
+    @torch.no_grad()
+    def pair_features(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        """The pooled pair representation (``FEATURE_NAMES``) of each candidate, for RankSVM."""
+        q_emb, q_mask = pad_cases(self.queries(query), [query.qid], self.max_sentences)
+        q_view = self.model.view(q_emb, q_mask)
+        c_emb, c_mask = pad_cases(self.cases, case_ids, self.max_sentences)
+        idx = torch.zeros(len(case_ids), dtype=torch.long)
+        feats, _ = self.model.pair_features(q_view.select(idx), self.model.view(c_emb, c_mask))
+        return {c: dict(zip(FEATURE_NAMES, map(float, f), strict=True)) for c, f in zip(case_ids, feats, strict=True)}

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lcr.api import create_app
+from lcr.errors import BadInput, CaseNotFound, IndexMismatch, IndexMissing, LcrError
+from lcr.pipeline import Searcher, SearchHit
+
+
+def test_root_points_to_the_docs(client: TestClient) -> None:
+    body = client.get("/").json()
+    assert body["docs"] == "/docs" and body["api"] == "/v1"
+
+
+def test_openapi_lists_the_routes(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert {"/v1/health", "/v1/search", "/v1/cases/{case_id}", "/v1/cases/{case_id}/similar"} <= set(schema["paths"])
+    explanation = schema["components"]["schemas"]["Explanation"]["properties"]
+    assert {"features", "matched_sentences", "predicted_articles", "contributions"} <= set(explanation)
+
+
+def test_missing_index_raises_before_serving(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing):
+        create_app(tmp_path / "nothing-here")
+
+
+@pytest.fixture()
+def searcher(index_dir: Path) -> Searcher:
+    return Searcher.open(index_dir)
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [(BadInput, 422), (CaseNotFound, 404), (IndexMissing, 503), (IndexMismatch, 500), (LcrError, 500)],
+)
+def test_domain_errors_map_to_their_status(
+    searcher: Searcher, monkeypatch: pytest.MonkeyPatch, error: type[LcrError], status: int
+) -> None:
+    def fail(*_: object, **__: object) -> list[SearchHit]:
+        raise error("went wrong")
+
+    monkeypatch.setattr(searcher, "search", fail)
+    r = TestClient(create_app(searcher.index_dir, searcher)).post("/v1/search", json={"text": "盗窃"})
+    assert r.status_code == status
+    assert r.json() == {"error": error.__name__, "detail": "went wrong"}
+
+
+def test_rich_explanations_pass_through(searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    explanation = {
+        "features": {"bm25_facts": 3.5, "lcm": 0.8},
+        "matched_sentences": [{"query_sentence": "酒后驾驶", "case_sentence": "醉酒驾驶机动车", "weight": 0.9}],
+        "predicted_articles": [{"article": "刑法:133-1", "name": "危险驾驶罪", "probability": 0.97}],
+        "shared_articles": ["刑法:133-1"],
+        "contributions": {"lcm": 0.6},
+        "new_kind_of_evidence": {"anything": [1, 2]},
+    }
+    hit = SearchHit("1", 1, 4.2, "t", "c", 2018, ["危险驾驶罪"], ["刑法:133-1"], "s", explanation)
+    monkeypatch.setattr(searcher, "search", lambda *_, **__: [hit])
+    r = TestClient(create_app(searcher.index_dir, searcher)).post("/v1/search", json={"text": "酒后驾驶"})
+    assert r.status_code == 200
+    assert r.json()["results"][0]["explanation"] == explanation

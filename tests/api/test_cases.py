@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lcr.pipeline import Searcher
+
+
+@pytest.fixture(scope="module")
+def case_id(client: TestClient) -> str:
+    searcher: Searcher = client.app.state.searcher  # type: ignore[attr-defined]
+    return searcher.store.ids()[0]
+
+
+def test_case_detail_has_metadata_and_facts(client: TestClient, case_id: str) -> None:
+    case = client.app.state.searcher.store.get(case_id)  # type: ignore[attr-defined]
+    r = client.get(f"/v1/cases/{case_id}")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["case_id"] == case_id
+    assert body["facts"] == case.facts and body["facts"]
+    assert body["charges"] == case.charges
+    assert body["court"] == case.court and body["year"] == case.year
+    assert set(body["articles"]) == {a.key for a in case.articles}
+    assert "reasoning" not in body
+
+
+def test_unknown_case_is_404_with_error_body(client: TestClient) -> None:
+    r = client.get("/v1/cases/no-such-case")
+    assert r.status_code == 404
+    body = r.json()
+    assert body["error"] == "CaseNotFound"
+    assert "no-such-case" in body["detail"]
+
+
+def test_similar_excludes_the_case_itself(client: TestClient, case_id: str) -> None:
+    r = client.get(f"/v1/cases/{case_id}/similar", params={"k": 5})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["case_id"] == case_id
+    ids = [h["case_id"] for h in body["results"]]
+    assert len(ids) == 5
+    assert case_id not in ids
+
+
+def test_similar_to_unknown_case_is_404(client: TestClient) -> None:
+    r = client.get("/v1/cases/no-such-case/similar")
+    assert r.status_code == 404
+    assert r.json()["error"] == "CaseNotFound"
+
+
+@pytest.mark.parametrize("k", [0, 101])
+def test_similar_k_out_of_range_is_422(client: TestClient, case_id: str, k: int) -> None:
+    assert client.get(f"/v1/cases/{case_id}/similar", params={"k": k}).status_code == 422
