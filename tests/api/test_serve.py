@@ -20,7 +20,7 @@ def test_missing_index_is_a_one_line_error_and_exit_3() -> None:
     proc = run_serve("--index", "/nonexistent")
     assert proc.returncode == 3
     lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "no index at '/nonexistent'" in lines[0]
+    assert len(lines) == 1 and "no index at /nonexistent" in lines[0]
     assert "Traceback" not in proc.stderr
 
 
