@@ -165,6 +165,9 @@ def train(
                                                   "production model on all queries.")] = None,
     out: Annotated[Path, typer.Option(help="Where to write the production model.")]
     = Path("indexes/models/lcm-lai-production"),
+    reranker: Annotated[Path | None, typer.Option(help="Also train the production RankSVM (features "
+                                                       "cross-fitted with the cv5 fold models) into this folder.")]
+    = None,
 ):
     """Train LCM-LAI: LAP pre-training (CAIL2018 + LeCaRD candidates), then ranking + λ·LAP on LeCaRD queries."""
     import shutil
@@ -190,6 +193,19 @@ def train(
         shutil.rmtree(out)
     shutil.copytree(src, out)
     typer.echo(f"production model (trained on all {len(all_qids)} queries) written to {out}")
+    if reranker is not None:
+        from data_tools.registry import load_benchmark
+        from lcr.models.systems import lexical_and_store
+        from lcr.rerank.crossval import FEATURE_SETS, fit_fold_ranksvm, production_values
+
+        lexical, store = lexical_and_store(resolve_index(index))
+        _, queries_ = load_benchmark("lecard-v1", data)
+        values = production_values(res, cfg, lexical, store, queries_)
+        model = fit_fold_ranksvm(values, res.qrels, FEATURE_SETS["ranksvm"])
+        if reranker.exists():
+            shutil.rmtree(reranker)
+        model.save(reranker)
+        typer.echo(f"RankSVM (C={model.C}, cross-fitted features of {len(values)} queries) written to {reranker}")
 
 
 @app.command("lap-report")

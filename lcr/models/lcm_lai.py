@@ -84,8 +84,11 @@ class LcmLai(nn.Module):
         self.salience = nn.Linear(d, 1)
         nn.init.zeros_(self.salience.weight)
         if config.use_lap:
-            self.lap = nn.Sequential(nn.Linear(d, config.hidden), nn.GELU(), nn.Dropout(config.dropout),
-                                     nn.Linear(config.hidden, config.n_articles))
+            # LayerNorm first: unit-norm sentence embeddings have tiny coordinates (~1/√d), which left
+            # an un-normalised head stuck at the label priors.
+            self.lap = nn.Sequential(nn.LayerNorm(d), nn.Linear(d, config.hidden), nn.GELU(),
+                                     nn.Dropout(config.dropout), nn.Linear(config.hidden, config.n_articles))
+            nn.init.constant_(self.lap[-1].bias, -6.0)  # start near the rare-label prior, not at p = 0.5
         self.gamma = nn.Parameter(torch.tensor(1.0))
         self.log_tau = nn.Parameter(torch.tensor(math.log(config.temperature)))
         self.head = nn.Linear(len(FEATURE_NAMES), 1)

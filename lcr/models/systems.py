@@ -17,8 +17,13 @@ from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker
 
 @functools.cache
 def resources(index_folder: Path, data: Path, config_path: Path = DEFAULT_CONFIG) -> tuple[Resources, ExperimentConfig]:
+    import torch
+
     from data_tools.registry import load_benchmark
 
+    # The heads are small: one torch thread is as fast, and two threads collapse (OpenMP barriers spin)
+    # whenever anything else runs on a 2-core machine.
+    torch.set_num_threads(1)
     cfg = ExperimentConfig.load(config_path)
     ds, queries = load_benchmark("lecard-v1", data)
     return prepare(index_folder, queries, ds.qrels, cfg), cfg
@@ -57,7 +62,7 @@ def register() -> None:
 
 
 @functools.cache
-def _lexical_and_store(index_folder: Path):
+def lexical_and_store(index_folder: Path):
     from lcr.index.casestore import CaseStore
     from lcr.index.lexical import TantivyBM25
 
@@ -71,7 +76,7 @@ def _fold_parts(index_folder: Path, data: Path, fold: int, train_key: tuple[str,
     from lcr.rerank.crossval import fold_parts
 
     res, cfg = resources(index_folder, data)
-    lexical, store = _lexical_and_store(index_folder)
+    lexical, store = lexical_and_store(index_folder)
     return fold_parts(res, cfg, lexical, store, fold, list(train_key), fusion)
 
 
@@ -94,7 +99,7 @@ def _fold_ranksvm(index_folder: Path, data: Path, name: str, fold: int, train_ke
     from lcr.rerank.crossval import FEATURE_SETS, fit_fold_ranksvm, training_values
 
     res, cfg = resources(index_folder, data)
-    lexical, store = _lexical_and_store(index_folder)
+    lexical, store = lexical_and_store(index_folder)
     _, queries = load_benchmark("lecard-v1", data)
     values = training_values(res, cfg, lexical, store, fold, list(train_key), queries)
     return fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[name])

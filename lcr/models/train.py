@@ -28,9 +28,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class TrainConfig:
     seed: int = 13
-    lr: float = 1e-3
+    lr: float = 3e-3
     weight_decay: float = 1e-4
-    lap_epochs: int = 4
+    lap_epochs: int = 20
     lap_batch: int = 64
     rank_steps: int = 300
     queries_per_step: int = 4

@@ -69,6 +69,22 @@ def training_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25,
     return values
 
 
+def production_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25, store: CaseStore,
+                      queries: dict[str, Query]) -> dict[str, dict[str, dict[str, float]]]:
+    """Cross-fitted features of all queries for the production reranker: each cv5 fold's queries get
+    their LCM-LAI features from the model trained on the other four folds (the evaluation's fold models)."""
+    from lcr.eval.querysets import cv5_folds
+
+    folds = cv5_folds("lecard-v1")
+    values: dict[str, dict[str, dict[str, float]]] = {}
+    for i, held in enumerate(folds):
+        rest = [q for j, f in enumerate(folds) if j != i for q in f]
+        parts = fold_parts(res, cfg, lexical, store, i, rest)
+        for q in held:
+            values[q] = parts.features(queries[q], sorted(res.qrels[q]))
+    return values
+
+
 def fit_fold_ranksvm(values, qrels, feature_set: Sequence[str]) -> RankSVM:
     spec = FeatureSpec(tuple(feature_set), normalise="query-zscore")
     table = FeatureTable.build(values, spec)

@@ -51,6 +51,7 @@ class LegalFeatures:
         self.labels = labels
         self._charges = charge_articles(labels)
         self._specific = np.array([int(k.split(":")[1].split("-")[0]) >= 102 for k in labels.keys])
+        self._memo: dict[tuple, dict[str, dict[str, float]]] = {}
 
     @torch.no_grad()
     def query_articles(self, query: Query) -> np.ndarray:
@@ -61,7 +62,16 @@ class LegalFeatures:
         return model.view(emb, mask).case_logits[0].sigmoid().numpy()
 
     def __call__(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
-        ids = list(case_ids)
+        """Feature values of each candidate; memoised per (query, candidates), since evaluation ranks the
+        same pairs by the full model and by every single feature."""
+        key = (query.qid, hash(query.text), tuple(case_ids))
+        if key not in self._memo:
+            if len(self._memo) >= 4096:
+                self._memo.clear()
+            self._memo[key] = self._compute(query, list(case_ids))
+        return self._memo[key]
+
+    def _compute(self, query: Query, ids: list[str]) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {c: {} for c in ids}
         for field in LEXICAL_FIELDS:
             for c, s in self.lexical.score(query.text, ids, field=field).items():
