@@ -165,8 +165,8 @@ def train(
                                                   "production model on all queries.")] = None,
     out: Annotated[Path, typer.Option(help="Where to write the production model.")]
     = Path("indexes/models/lcm-lai-production"),
-    reranker: Annotated[Path | None, typer.Option(help="Also train the production RankSVM (features "
-                                                       "cross-fitted with the cv5 fold models) into this folder.")]
+    reranker: Annotated[Path | None, typer.Option(help="Also train the production RankSVM (ranksvm-pool: whole "
+                                                       "pools, features cross-fitted with the cv5 fold models).")]
     = None,
 ):
     """Train LCM-LAI: LAP pre-training (CAIL2018 + LeCaRD candidates), then ranking + λ·LAP on LeCaRD queries."""
@@ -199,9 +199,9 @@ def train(
         from lcr.rerank.crossval import FEATURE_SETS, fit_fold_ranksvm, production_values
 
         lexical, store = lexical_and_store(resolve_index(index))
-        _, queries_ = load_benchmark("lecard-v1", data)
-        values = production_values(res, cfg, lexical, store, queries_)
-        model = fit_fold_ranksvm(values, res.qrels, FEATURE_SETS["ranksvm"])
+        ds, queries_ = load_benchmark("lecard-v1", data)
+        values = production_values(res, cfg, lexical, store, queries_, ds.pools)
+        model = fit_fold_ranksvm(values, res.qrels, FEATURE_SETS["ranksvm-pool"])
         if reranker.exists():
             shutil.rmtree(reranker)
         model.save(reranker)

@@ -2,7 +2,7 @@
 all go through it (or through the rankers it composes).
 
 With a lexical-only index the pipeline is BM25. With a dense part (built with an LCM-LAI model) it is
-``hybrid (BM25 ∪ LCM-LAI FAISS, reciprocal rank fusion) >> RankSVM`` when the index carries a reranker,
+``hybrid (BM25 ∪ LCM-LAI FAISS, reciprocal rank fusion, dense weight 0.25) >> RankSVM`` when the index carries a reranker,
 else the hybrid alone; every hit explains itself (matched sentence pairs, predicted and shared articles,
 each feature's share of the score).
 """
@@ -95,7 +95,7 @@ class Searcher:
     def pipeline_name(self) -> str:
         if self.dense is None:
             return f"bm25-{self.field}"
-        return "hybrid-rrf>>ranksvm" if self.dense.reranker is not None else "hybrid-rrf"
+        return "hybrid-rrf@0.25>>ranksvm" if self.dense.reranker is not None else "hybrid-rrf@0.25"
 
     # -- ranking ----------------------------------------------------------------------------------
     def _ranker(self, query: Query) -> tuple[Ranker, object | None]:
@@ -105,7 +105,7 @@ class Searcher:
         from lcr.index.sentence_store import SentenceStore
         from lcr.models.sentences import select_sentences
         from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker
-        from lcr.retrieve.fusion import FusionRanker
+        from lcr.retrieve.fusion import DENSE_WEIGHT, FusionRanker
 
         d = self.dense
         sents = select_sentences(query.text, d.max_sentences)
@@ -114,7 +114,7 @@ class Searcher:
         qstore = SentenceStore.encode([query.qid], [sents], d.encoder, show_progress=False)
         lcm = LcmLaiRanker("lcm-lai", d.model, lambda _: qstore, d.sentences, d.max_sentences, d.article_weight)
         lcm._dense = d.faiss
-        first = FusionRanker([bm25, lcm], method="rrf", depth=100)
+        first = FusionRanker([bm25, lcm], method="rrf", weights=[1.0, DENSE_WEIGHT], depth=100)
         if d.reranker is None:
             return first, lcm
         from lcr.rerank.crossval import RankSVMRanker

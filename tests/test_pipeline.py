@@ -52,7 +52,7 @@ def index(tmp_path_factory):
 
 def test_full_pipeline_ranks_and_explains(index):
     s = Searcher.open(index / "full")
-    assert s.pipeline_name == "hybrid-rrf>>ranksvm"
+    assert s.pipeline_name == "hybrid-rrf@0.25>>ranksvm"
     hits = s.search(DRUNK, k=5)
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert "危险驾驶罪" in hits[0].charges

@@ -80,12 +80,17 @@ def _fold_parts(index_folder: Path, data: Path, fold: int, train_key: tuple[str,
     return fold_parts(res, cfg, lexical, store, fold, list(train_key), fusion)
 
 
-def hybrid_system(fusion: str):
+def hybrid_system(fusion: str, dense_weight: float = 1.0):
+    """BM25 (facts) fused with LCM-LAI's FAISS search; ``dense_weight`` scales the dense list's share."""
+
     def build(index_folder: Path, data: Path):
+        from lcr.retrieve.fusion import FusionRanker
+
         def factory(fold: int, train_qids: list[str]):
             parts = _fold_parts(index_folder, data, fold, tuple(sorted(train_qids)), fusion)
-            parts.first_stage.name = f"hybrid-{fusion}"
-            return parts.first_stage
+            suffix = "" if dense_weight == 1.0 else f"@{dense_weight:g}"
+            return FusionRanker(parts.first_stage.rankers, fusion, [1.0, dense_weight],  # type: ignore[arg-type]
+                                name=f"hybrid-{fusion}{suffix}", depth=parts.first_stage.depth)
 
         return factory
 
@@ -96,12 +101,13 @@ def hybrid_system(fusion: str):
 def _fold_ranksvm(index_folder: Path, data: Path, name: str, fold: int, train_key: tuple[str, ...]):
     """The RankSVM of one fold (cross-fitted training features; memoised across protocols)."""
     from data_tools.registry import load_benchmark
-    from lcr.rerank.crossval import FEATURE_SETS, fit_fold_ranksvm, training_values
+    from lcr.rerank.crossval import FEATURE_SETS, POOL_TRAINED, fit_fold_ranksvm, training_values
 
     res, cfg = resources(index_folder, data)
     lexical, store = lexical_and_store(index_folder)
-    _, queries = load_benchmark("lecard-v1", data)
-    values = training_values(res, cfg, lexical, store, fold, list(train_key), queries)
+    ds, queries = load_benchmark("lecard-v1", data)
+    pools = ds.pools if name in POOL_TRAINED else None
+    values = training_values(res, cfg, lexical, store, fold, list(train_key), queries, pools)
     return fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[name])
 
 
@@ -139,6 +145,8 @@ def register_all() -> None:
     register()
     for fusion in ("rrf", "weighted"):
         SYSTEMS.setdefault(f"hybrid-{fusion}", hybrid_system(fusion))
+        for w in (0.5, 0.25):
+            SYSTEMS.setdefault(f"hybrid-{fusion}@{w:g}", hybrid_system(fusion, w))
     for name in FEATURE_SETS:
         SYSTEMS.setdefault(name, ranksvm_system(name))
     for feature in ALL_FEATURES:

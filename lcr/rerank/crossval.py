@@ -23,14 +23,16 @@ from lcr.rerank.legal_features import LegalFeatures
 from lcr.rerank.ranksvm import RankSVM
 from lcr.retrieve.base import Ranker, finalise
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker
-from lcr.retrieve.fusion import FusionRanker
+from lcr.retrieve.fusion import DENSE_WEIGHT, FusionRanker
 from lcr.retrieve.lexical import BM25Ranker
 
 log = logging.getLogger(__name__)
 
 ALL_FEATURES = ("bm25_facts", "bm25_reasoning", "bm25_full_text", "e5_cosine", "lcm_lai", *FEATURE_NAMES,
                 "cited_article_mass", "cited_circumstance_mass", "charge_match")
-FEATURE_SETS = {"ranksvm": ALL_FEATURES, "ranksvm-lcm-pooled": FEATURE_NAMES}
+FEATURE_SETS = {"ranksvm": ALL_FEATURES, "ranksvm-lcm-pooled": FEATURE_NAMES, "ranksvm-pool": ALL_FEATURES}
+#: Systems trained on whole pools (unlabelled documents as grade 0) instead of the labelled candidates only.
+POOL_TRAINED = {"ranksvm-pool"}
 RERANK_DEPTH = 100
 
 
@@ -48,7 +50,8 @@ def fold_parts(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25, stor
                        cfg.article_weight)
     e5 = E5CosineRanker(lambda q: res.queries, res.cases)
     feats = LegalFeatures(lexical, store, e5, lcm, res.labels)
-    first = FusionRanker([BM25Ranker(lexical, "facts"), lcm], method=fusion)  # type: ignore[arg-type]
+    first = FusionRanker([BM25Ranker(lexical, "facts"), lcm], method=fusion,  # type: ignore[arg-type]
+                         weights=[1.0, DENSE_WEIGHT], name=f"hybrid-{fusion}@{DENSE_WEIGHT:g}")
     return FoldParts(lcm, feats, first)
 
 
@@ -57,22 +60,27 @@ def _inner_folds(train_qids: list[str], n: int = 4) -> list[list[str]]:
 
 
 def training_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25, store: CaseStore, fold: int,
-                    train_qids: list[str], queries: dict[str, Query]) -> dict[str, dict[str, dict[str, float]]]:
-    """Cross-fitted features of every training query's labelled candidates."""
+                    train_qids: list[str], queries: dict[str, Query],
+                    pools: dict[str, list[str]] | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """Cross-fitted features of every training query's labelled candidates (with ``pools``: of its whole
+    pool, the unlabelled documents counting as grade 0)."""
     values: dict[str, dict[str, dict[str, float]]] = {}
     inner = _inner_folds(sorted(train_qids))
     for g, held in enumerate(inner):
         rest = [q for h, f in enumerate(inner) if h != g for q in f]
         parts = fold_parts(res, cfg, lexical, store, f"{fold}-{g}", rest)
         for q in held:
-            values[q] = parts.features(queries[q], sorted(res.qrels[q]))
+            cands = sorted(set(res.qrels[q]) | set(pools.get(q, ()))) if pools else sorted(res.qrels[q])
+            values[q] = parts.features(queries[q], cands)
     return values
 
 
 def production_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25, store: CaseStore,
-                      queries: dict[str, Query]) -> dict[str, dict[str, dict[str, float]]]:
+                      queries: dict[str, Query], pools: dict[str, list[str]] | None = None
+                      ) -> dict[str, dict[str, dict[str, float]]]:
     """Cross-fitted features of all queries for the production reranker: each cv5 fold's queries get
-    their LCM-LAI features from the model trained on the other four folds (the evaluation's fold models)."""
+    their LCM-LAI features from the model trained on the other four folds (the evaluation's fold models).
+    With ``pools``, every pool document is a training row (unlabelled = grade 0), as in ``ranksvm-pool``."""
     from lcr.eval.querysets import cv5_folds
 
     folds = cv5_folds("lecard-v1")
@@ -81,7 +89,8 @@ def production_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM2
         rest = [q for j, f in enumerate(folds) if j != i for q in f]
         parts = fold_parts(res, cfg, lexical, store, i, rest)
         for q in held:
-            values[q] = parts.features(queries[q], sorted(res.qrels[q]))
+            cands = sorted(set(res.qrels[q]) | set(pools.get(q, ()))) if pools else sorted(res.qrels[q])
+            values[q] = parts.features(queries[q], cands)
     return values
 
 
