@@ -210,6 +210,19 @@ class CaseStore:
             )
         return [found[cid] for cid in case_ids]
 
+    def legal_many(self, case_ids: Sequence[str]) -> dict[str, tuple[list[str], list[ArticleRef]]]:
+        """Charges and cited articles of each case, without reading (or decompressing) any text: the
+        reranker needs them for every candidate of every query."""
+        out: dict[str, tuple[list[str], list[ArticleRef]]] = {}
+        for batch in _batches(list(dict.fromkeys(case_ids)), _BATCH):
+            sql = f"SELECT case_id, charges, articles FROM cases WHERE case_id IN ({', '.join('?' * len(batch))})"
+            for cid, charges, articles in self._conn().execute(sql, batch):
+                out[cid] = (json.loads(charges), [ArticleRef(**a) for a in json.loads(articles)])
+        missing = [c for c in case_ids if c not in out]
+        if missing:
+            raise CaseNotFound(f"{len(missing)} case ids are not in the case store, e.g. {missing[0]!r}")
+        return out
+
     def facts(self, case_id: str) -> str:
         """Fact section only (the cheap path for "find cases similar to this one")."""
         row = self._conn().execute("SELECT facts FROM cases WHERE case_id = ?", (case_id,)).fetchone()

@@ -78,16 +78,16 @@ class LegalFeatures:
                 out[c][f"bm25_{field}"] = s
         for h in self.e5.rank(query, ids, len(ids)):
             out[h.case_id]["e5_cosine"] = h.score
-        for h in self.lcm.rank(query, ids, len(ids)):
-            out[h.case_id]["lcm_lai"] = h.score
-        for c, feats in self.lcm.pair_features(query, [c for c in ids if c in self.lcm.cases]).items():
+        # one pass of the model gives both the pooled pair representation and the LCM-LAI score
+        for c, feats in self.lcm.pair_features(query, [c for c in ids if c in self.lcm.cases],
+                                               with_score=True).items():
             out[c].update(feats)
         probs = self.query_articles(query)
-        for case in self.store.get_many(ids):
-            cited = self.labels.multi_hot(case.articles) > 0
-            row = out[case.case_id]
+        for cid, (charges, articles) in self.store.legal_many(ids).items():
+            cited = self.labels.multi_hot(articles) > 0
+            row = out[cid]
             row["cited_article_mass"] = float(probs[cited & self._specific].sum())
             row["cited_circumstance_mass"] = float(probs[cited & ~self._specific].sum())
-            matches = [max(probs[i] for i in self._charges[ch]) for ch in case.charges if ch in self._charges]
+            matches = [max(probs[i] for i in self._charges[ch]) for ch in charges if ch in self._charges]
             row["charge_match"] = float(np.mean(matches)) if matches else 0.0
         return out

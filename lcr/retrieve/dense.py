@@ -91,11 +91,21 @@ class LcmLaiRanker:
                          for c, s in zip(ids, scores, strict=True)])[:k]
 
     @torch.no_grad()
-    def pair_features(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
-        """The pooled pair representation (``FEATURE_NAMES``) of each candidate, for RankSVM."""
+    def pair_features(self, query: Query, case_ids: Sequence[str], with_score: bool = False
+                      ) -> dict[str, dict[str, float]]:
+        """The pooled pair representation (``FEATURE_NAMES``) of each candidate, for RankSVM; with
+        ``with_score`` also the model's own score (``lcm_lai``) from the same pass."""
+        if not case_ids:
+            return {}
         q_emb, q_mask = pad_cases(self.queries(query), [query.qid], self.max_sentences)
         q_view = self.model.view(q_emb, q_mask)
         c_emb, c_mask = pad_cases(self.cases, case_ids, self.max_sentences)
         idx = torch.zeros(len(case_ids), dtype=torch.long)
         feats, _ = self.model.pair_features(q_view.select(idx), self.model.view(c_emb, c_mask))
-        return {c: dict(zip(FEATURE_NAMES, map(float, f), strict=True)) for c, f in zip(case_ids, feats, strict=True)}
+        scores = self.model.head(feats).squeeze(-1)
+        out = {}
+        for c, f, s in zip(case_ids, feats, scores, strict=True):
+            out[c] = dict(zip(FEATURE_NAMES, map(float, f), strict=True))
+            if with_score:
+                out[c]["lcm_lai"] = float(s)
+        return out
