@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DATA = Path("../shared/data/lecard")
 DEFAULT_INDEX = Path("indexes/lecard-v1")
+DEFAULT_RERANKER = Path("indexes/lecard-v1-full/reranker")
 BASELINE = "bm25-facts"
 PLOT_QUERIES = ("cv5", "all")
 LEAKAGE_PROTOCOLS = ("official", "hard", "corpus")
@@ -90,7 +91,8 @@ def update_readme(readme: Path, results: Path) -> bool:
 
 
 def render_reports(
-    results: Path, readme: Path, *, data_root: Path | None = DEFAULT_DATA, index: Path | None = DEFAULT_INDEX
+    results: Path, readme: Path, *, data_root: Path | None = DEFAULT_DATA, index: Path | None = DEFAULT_INDEX,
+    reranker_dir: Path | None = DEFAULT_RERANKER,
 ) -> list[Path]:
     """Write ``reports/README.md`` (every table with its protocol statement, then the LeCaRD v1 plots
     and leakage audit when ``data_root`` / ``index`` exist) and refresh the README's results section.
@@ -111,6 +113,7 @@ def render_reports(
         doc = get_protocol(dataset, protocol).describe().strip()
         parts += [f"### {dataset} · `{protocol}`", "", doc, ""]
     parts += ["## Results", "", results_markdown(entries, with_protocols=False)]
+    parts += _ranksvm_section(entries, reranker_dir)
     sections, written = _lecard_v1_sections(entries, results.parent, data_root, index)
     parts += sections
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")
@@ -118,6 +121,37 @@ def render_reports(
     if readme.exists() and update_readme(readme, results):
         written.append(readme)
     return written
+
+
+def _ranksvm_section(entries: list[ResultEntry], reranker_dir: Path | None) -> list[str]:
+    """Feature-group ablation (``ranksvm-minus-<group>`` vs ``ranksvm``, cv5) and the production
+    reranker's learned weights (standardised feature space, so they compare across features)."""
+    import json
+
+    lines = ["## RankSVM: feature ablation and learned weights", ""]
+    by = {(e.protocol, e.system): e.metrics for e in entries if e.dataset == "lecard-v1" and e.queries == "cv5"}
+    rows = [s for (p, s) in by if p == "official" and (s == "ranksvm" or s.startswith("ranksvm-minus-"))]
+    if ("official", "ranksvm") in by and len(rows) > 1:
+        lines += ["Each row drops one feature group and retrains (cv5, labelled candidates); Δ against the full "
+                  "`ranksvm`.", "", "| system | official MAP | Δ | official NDCG@30 | Δ | hard MAP | Δ |",
+                  "|---|---|---|---|---|---|---|"]
+        full_o, full_h = by[("official", "ranksvm")], by.get(("hard", "ranksvm"), {})
+        for s in sorted(rows):
+            o, h = by[("official", s)], by.get(("hard", s), {})
+            hm = f"{h['MAP']:.3f} | {h['MAP'] - full_h.get('MAP', 0):+.3f}" if h else " | "
+            lines.append(f"| {s} | {o['MAP']:.3f} | {o['MAP'] - full_o['MAP']:+.3f} | {o['NDCG@30']:.3f} | "
+                         f"{o['NDCG@30'] - full_o['NDCG@30']:+.3f} | {hm} |")
+        lines.append("")
+    if reranker_dir is not None and (reranker_dir / "weights.json").exists():
+        w = json.loads((reranker_dir / "weights.json").read_text(encoding="utf-8"))
+        m = json.loads((reranker_dir / "manifest.json").read_text(encoding="utf-8"))
+        lines += [f"Production reranker (`{reranker_dir}`, C = {m.get('C')} chosen by inner CV; weights on "
+                  "standardised features):", "", "| feature | weight |", "|---|---|"]
+        pairs = sorted(zip(w["feature_names"], w["weights"], strict=True), key=lambda kv: -abs(kv[1]))
+        lines += [f"| {n} | {v:+.3f} |" for n, v in pairs] + [""]
+    else:
+        lines += ["_No production reranker found; build one with `lcr train --reranker`._", ""]
+    return lines
 
 
 WIN_LOSS_TITLE = "## Per-query wins and losses against bm25-facts"
@@ -211,7 +245,7 @@ def _win_loss_section(
             {q: s["MAP"] for q, s in protocol.evaluate(r, data, qids).per_query.items()}
             for r in (run, base_run)
         )
-        out = plot_dir / f"official-{e.system}.{e.queries}.png"
+        out = plot_dir / f"official-{e.system.replace(':', '-')}.{e.queries}.png"
         counts = plot_win_loss(
             ap, base_ap, out, f"lecard-v1 official, queries {e.queries}: {e.system} vs {BASELINE}"
         )

@@ -98,16 +98,25 @@ def hybrid_system(fusion: str, dense_weight: float = 1.0):
 
 
 @functools.cache
-def _fold_ranksvm(index_folder: Path, data: Path, name: str, fold: int, train_key: tuple[str, ...]):
-    """The RankSVM of one fold (cross-fitted training features; memoised across protocols)."""
+def _training_values(index_folder: Path, data: Path, fold: int, train_key: tuple[str, ...], with_pools: bool):
+    """Cross-fitted training features of one fold (memoised: every RankSVM variant of the fold reuses them)."""
     from data_tools.registry import load_benchmark
-    from lcr.rerank.crossval import FEATURE_SETS, POOL_TRAINED, fit_fold_ranksvm, training_values
+    from lcr.rerank.crossval import training_values
 
     res, cfg = resources(index_folder, data)
     lexical, store = lexical_and_store(index_folder)
     ds, queries = load_benchmark("lecard-v1", data)
-    pools = ds.pools if name in POOL_TRAINED else None
-    values = training_values(res, cfg, lexical, store, fold, list(train_key), queries, pools)
+    return training_values(res, cfg, lexical, store, fold, list(train_key), queries,
+                           ds.pools if with_pools else None)
+
+
+@functools.cache
+def _fold_ranksvm(index_folder: Path, data: Path, name: str, fold: int, train_key: tuple[str, ...]):
+    """The RankSVM of one fold (memoised across protocols)."""
+    from lcr.rerank.crossval import FEATURE_SETS, POOL_TRAINED, fit_fold_ranksvm
+
+    res, _ = resources(index_folder, data)
+    values = _training_values(index_folder, data, fold, train_key, name in POOL_TRAINED)
     return fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[name])
 
 

@@ -30,7 +30,16 @@ log = logging.getLogger(__name__)
 
 ALL_FEATURES = ("bm25_facts", "bm25_reasoning", "bm25_full_text", "e5_cosine", "lcm_lai", *FEATURE_NAMES,
                 "cited_article_mass", "cited_circumstance_mass", "charge_match")
-FEATURE_SETS = {"ranksvm": ALL_FEATURES, "ranksvm-lcm-pooled": FEATURE_NAMES, "ranksvm-pool": ALL_FEATURES}
+#: Feature groups, for the ablation systems ``ranksvm-minus-<group>``.
+FEATURE_GROUPS = {
+    "lexical": ("bm25_facts", "bm25_reasoning", "bm25_full_text"),
+    "encoder": ("e5_cosine",),
+    "lcm": ("lcm_lai", *FEATURE_NAMES),
+    "articles": ("cited_article_mass", "cited_circumstance_mass", "charge_match"),
+}
+FEATURE_SETS = {"ranksvm": ALL_FEATURES, "ranksvm-lcm-pooled": FEATURE_NAMES, "ranksvm-pool": ALL_FEATURES,
+                **{f"ranksvm-minus-{g}": tuple(f for f in ALL_FEATURES if f not in fs)
+                   for g, fs in FEATURE_GROUPS.items()}}
 #: Systems trained on whole pools (unlabelled documents as grade 0) instead of the labelled candidates only.
 POOL_TRAINED = {"ranksvm-pool"}
 RERANK_DEPTH = 100
