@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from lcr.errors import BadInput
 from lcr.index.casestore import CaseStore
 from lcr.index.lexical import TantivyBM25
 from lcr.models.crossval import ExperimentConfig, Resources, fold_model
@@ -111,59 +112,62 @@ def fit_fold_ranksvm(values, qrels, feature_set: Sequence[str]) -> RankSVM:
     return model.fit_cv(table.matrix, table.grades_for(qrels), table.groups, table.feature_names)
 
 
-class RankSVMRanker:
-    """First stage (when no candidates are given) >> features >> RankSVM; the tail below the rerank depth
-    keeps its first-stage order."""
+class _FeatureReranker:
+    """Shared shape of the feature-based rankers: candidates come from the caller, or else from the first
+    stage's top ``depth`` (the tail below keeps its first-stage order); subclasses score the features."""
 
-    def __init__(self, name: str, model: RankSVM, features: Callable, first_stage: Ranker | None,
-                 depth: int = RERANK_DEPTH):
-        self.name = name
-        self.model = model
-        self.spec = FeatureSpec.of(model)
+    name: str
+
+    def __init__(self, features: Callable, first_stage: Ranker | None, depth: int = RERANK_DEPTH):
         self.features = features
         self.first_stage = first_stage
         self.depth = depth
 
+    def _score(self, ids: list[str], values: dict[str, dict[str, float]]) -> list[ScoredCase]:
+        raise NotImplementedError
+
     def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
         tail: list[ScoredCase] = []
         if candidates is None:
-            assert self.first_stage is not None
+            if self.first_stage is None:
+                raise BadInput(f"{self.name} has no first stage: give it candidates")
             first = self.first_stage.rank(query, None, max(k, self.depth))
             ids, tail = [h.case_id for h in first[: self.depth]], first[self.depth :]
         else:
             ids = list(candidates)
-        values = self.features(query, ids)
-        table = FeatureTable.build({query.qid: {c: values[c] for c in ids}}, self.spec)
-        scores = self.model.decision_function(table.matrix)
-        hits = []
-        for i, c in enumerate(ids):
-            contrib = {f"contrib:{n}": v for n, v in self.model.contributions(table.matrix[i]).items()}
-            hits.append(ScoredCase(c, float(scores[i]), features={**values[c], **contrib}))
-        hits = finalise(hits)
+        hits = finalise(self._score(ids, self.features(query, ids)))
         floor = min((h.score for h in hits), default=0.0)
         hits += [ScoredCase(h.case_id, floor - 1.0 - i, features=h.features) for i, h in enumerate(tail)]
         return finalise(hits)[:k]
 
 
-class SingleFeatureRanker:
-    """Ranks by one feature alone (over the first stage's top ``depth`` when no candidates are given)."""
+class RankSVMRanker(_FeatureReranker):
+    """First stage (when no candidates are given) >> features >> RankSVM."""
+
+    def __init__(self, name: str, model: RankSVM, features: Callable, first_stage: Ranker | None,
+                 depth: int = RERANK_DEPTH):
+        super().__init__(features, first_stage, depth)
+        self.name = name
+        self.model = model
+        self.spec = FeatureSpec.of(model)
+
+    def _score(self, ids: list[str], values: dict[str, dict[str, float]]) -> list[ScoredCase]:
+        table = FeatureTable.build({"q": {c: values[c] for c in ids}}, self.spec)
+        scores = self.model.decision_function(table.matrix)
+        hits = []
+        for i, c in enumerate(ids):
+            contrib = {f"contrib:{n}": v for n, v in self.model.contributions(table.matrix[i]).items()}
+            hits.append(ScoredCase(c, float(scores[i]), features={**values[c], **contrib}))
+        return hits
+
+
+class SingleFeatureRanker(_FeatureReranker):
+    """Ranks by one feature alone."""
 
     def __init__(self, feature: str, features: Callable, first_stage: Ranker, depth: int = RERANK_DEPTH):
+        super().__init__(features, first_stage, depth)
         self.name = f"feature:{feature}"
         self.feature = feature
-        self.features = features
-        self.first_stage = first_stage
-        self.depth = depth
 
-    def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
-        tail: list[ScoredCase] = []
-        if candidates is None:
-            first = self.first_stage.rank(query, None, max(k, self.depth))
-            ids, tail = [h.case_id for h in first[: self.depth]], first[self.depth :]
-        else:
-            ids = list(candidates)
-        values = self.features(query, ids)
-        hits = finalise([ScoredCase(c, values[c].get(self.feature, 0.0)) for c in ids])
-        floor = min((h.score for h in hits), default=0.0)
-        hits += [ScoredCase(h.case_id, floor - 1.0 - i) for i, h in enumerate(tail)]
-        return finalise(hits)[:k]
+    def _score(self, ids: list[str], values: dict[str, dict[str, float]]) -> list[ScoredCase]:
+        return [ScoredCase(c, values[c].get(self.feature, 0.0)) for c in ids]
