@@ -70,6 +70,7 @@ class _Dense:
     max_sentences: int
     article_weight: float
     reranker: object | None
+    view_cache: object | None = None
 
 
 class Searcher:
@@ -114,6 +115,7 @@ class Searcher:
         qstore = SentenceStore.encode([query.qid], [sents], d.encoder, show_progress=False)
         lcm = LcmLaiRanker("lcm-lai", d.model, lambda _: qstore, d.sentences, d.max_sentences, d.article_weight)
         lcm._dense = d.faiss
+        lcm.view_cache = d.view_cache
         first = FusionRanker([bm25, lcm], method="rrf", weights=[1.0, DENSE_WEIGHT], depth=100)
         if d.reranker is None:
             return first, lcm
@@ -164,8 +166,7 @@ class Searcher:
         qs = lcm.queries(query)
         q_emb, q_mask = pad_cases(qs, [query.qid], lcm.max_sentences)
         q_view = lcm.model.view(q_emb, q_mask)
-        c_emb, c_mask = pad_cases(lcm.cases, ids, lcm.max_sentences)
-        c_view = lcm.model.view(c_emb, c_mask)
+        c_view = lcm.case_view(ids)
         _, att = lcm.model.pair_features(q_view.select(torch.zeros(len(ids), dtype=torch.long)), c_view)
         weight = att * q_view.salience[0].unsqueeze(-1)  # attention × query-sentence salience
         q_texts = qs.texts(query.qid)
@@ -220,6 +221,9 @@ def _open_dense(folder: Path, manifest: Manifest) -> _Dense:
     from lcr.models.checkpoint import load_model
     from lcr.models.workspace import cached_encoder
 
+    # The LCM-LAI heads are small: one torch thread is as fast, and two collapse (OpenMP barriers spin)
+    # as soon as anything else runs on the machine, e.g. the encoder's own threads or another request.
+    torch.set_num_threads(1)
     cfg = manifest.config["dense"]
     encoder = cached_encoder(cfg["encoder"])
     model, labels, _ = load_model(folder / "model", encoder.name)
@@ -229,5 +233,7 @@ def _open_dense(folder: Path, manifest: Manifest) -> _Dense:
         from lcr.rerank.ranksvm import RankSVM
 
         reranker = RankSVM.load(folder / "reranker")
+    from lcr.retrieve.dense import ViewCache
+
     return _Dense(model, labels, sentences, DenseIndex.load(folder / "dense"), encoder, cfg["max_sentences"],
-                  cfg["article_weight"], reranker)
+                  cfg["article_weight"], reranker, ViewCache(model, sentences))

@@ -42,6 +42,13 @@ class SentenceStore:
     def __contains__(self, case_id: str) -> bool:
         return case_id in self._pos
 
+    def index(self, case_id: str) -> int:
+        """Row of ``case_id`` (its sentences are ``offsets[row]:offsets[row + 1]``)."""
+        i = self._pos.get(case_id)
+        if i is None:
+            raise CaseNotFound(f"case {case_id!r} is not in the sentence store")
+        return i
+
     def embeddings(self, case_id: str) -> np.ndarray:
         i = self._pos.get(case_id)
         if i is None:

@@ -99,11 +99,21 @@ class LcmLai(nn.Module):
     # -- one side -------------------------------------------------------------------------------
     def view(self, emb: torch.Tensor, mask: torch.Tensor) -> CaseView:
         """Per-sentence representations of a batch of cases: ``emb`` B×L×D, ``mask`` B×L."""
+        return self.assemble(*self.sentence_parts(emb), mask)
+
+    def sentence_parts(self, emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """What depends on each sentence alone (projected embedding, salience logit, article logits), so
+        an index can compute it once per corpus sentence (:class:`lcr.retrieve.dense.ViewCache`)."""
         z = F.normalize(emb + self.proj(emb), dim=-1)
-        sal = self.salience(emb).squeeze(-1).masked_fill(~mask, -1e4).softmax(-1)
-        if not self.config.use_lap:
+        sal_logit = self.salience(emb).squeeze(-1)
+        return z, sal_logit, (self.lap(emb) if self.config.use_lap else None)
+
+    def assemble(self, z: torch.Tensor, sal_logit: torch.Tensor, logits: torch.Tensor | None,
+                 mask: torch.Tensor) -> CaseView:
+        """A :class:`CaseView` from padded sentence parts (the steps that mix a case's sentences)."""
+        sal = sal_logit.masked_fill(~mask, -1e4).softmax(-1)
+        if logits is None:
             return CaseView(z, mask, None, None, None, sal)
-        logits = self.lap(emb)
         dist = F.normalize(logits.softmax(-1), dim=-1)
         case_logits = logits.masked_fill(~mask.unsqueeze(-1), -1e4).logsumexp(dim=1)
         return CaseView(z, mask, logits, dist, case_logits, sal)

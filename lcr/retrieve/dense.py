@@ -54,6 +54,46 @@ class E5CosineRanker:
                          for c, s in zip(ids, scores, strict=True)])[:k]
 
 
+class ViewCache:
+    """The model's per-sentence parts for every sentence of a store, computed once: an index serving many
+    queries would otherwise recompute the candidates' views for each of them."""
+
+    @torch.no_grad()
+    def __init__(self, model: LcmLai, cases: SentenceStore, chunk: int = 8192):
+        parts = [model.sentence_parts(torch.from_numpy(cases.emb[i : i + chunk].astype(np.float32)))
+                 for i in range(0, len(cases.emb), chunk)]
+        self.z = torch.cat([p[0] for p in parts])
+        self.sal = torch.cat([p[1] for p in parts])
+        self.logits = torch.cat([p[2] for p in parts]) if model.config.use_lap else None
+        self.cases = cases
+        self.model = model
+
+    @torch.no_grad()
+    def view(self, case_ids: Sequence[str], max_sentences: int):
+        """Padded views of ``case_ids``, identical to ``model.view`` on their padded embeddings."""
+        starts = [int(self.cases.offsets[self.cases.index(c)]) for c in case_ids]
+        ends = [int(self.cases.offsets[self.cases.index(c) + 1]) for c in case_ids]
+        spans = [(a, min(b, a + max_sentences)) for a, b in zip(starts, ends, strict=True)]
+        length = max([b - a for a, b in spans] + [1])
+        n = len(spans)
+        z = torch.zeros(n, length, self.z.shape[1])
+        sal = torch.zeros(n, length)
+        logits = None if self.logits is None else torch.zeros(n, length, self.logits.shape[1])
+        mask = torch.zeros(n, length, dtype=torch.bool)
+        for i, (a, b) in enumerate(spans):
+            if b == a:  # no sentence: one zero "sentence", as pad_cases gives the model
+                mask[i, 0] = True
+                empty = self.model.sentence_parts(torch.zeros(1, self.z.shape[1]))
+                z[i, 0], sal[i, 0] = empty[0][0], empty[1][0]
+                if logits is not None:
+                    logits[i, 0] = empty[2][0]
+                continue
+            z[i, : b - a], sal[i, : b - a], mask[i, : b - a] = self.z[a:b], self.sal[a:b], True
+            if logits is not None:
+                logits[i, : b - a] = self.logits[a:b]
+        return self.model.assemble(z, sal, logits, mask)
+
+
 class LcmLaiRanker:
     """LCM-LAI matching score over given candidates; FAISS over article-aware case vectors otherwise."""
 
@@ -66,6 +106,14 @@ class LcmLaiRanker:
         self.max_sentences = max_sentences
         self.article_weight = article_weight
         self._dense: DenseIndex | None = None
+        self.view_cache: ViewCache | None = None
+
+    def case_view(self, case_ids: Sequence[str]):
+        """The candidates' views: from the precomputed :class:`ViewCache` when one is attached."""
+        if self.view_cache is not None:
+            return self.view_cache.view(case_ids, self.max_sentences)
+        c_emb, c_mask = pad_cases(self.cases, case_ids, self.max_sentences)
+        return self.model.view(c_emb, c_mask)
 
     @torch.no_grad()
     def query_vector(self, query: Query) -> np.ndarray:
@@ -99,9 +147,8 @@ class LcmLaiRanker:
             return {}
         q_emb, q_mask = pad_cases(self.queries(query), [query.qid], self.max_sentences)
         q_view = self.model.view(q_emb, q_mask)
-        c_emb, c_mask = pad_cases(self.cases, case_ids, self.max_sentences)
         idx = torch.zeros(len(case_ids), dtype=torch.long)
-        feats, _ = self.model.pair_features(q_view.select(idx), self.model.view(c_emb, c_mask))
+        feats, _ = self.model.pair_features(q_view.select(idx), self.case_view(case_ids))
         scores = self.model.head(feats).squeeze(-1)
         out = {}
         for c, f, s in zip(case_ids, feats, scores, strict=True):
