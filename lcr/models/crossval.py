@@ -40,7 +40,10 @@ VARIANTS: dict[str, dict] = {
     "lcm-lai": {},
     "lcm-lai-no-lap": {"use_lap": False},
     "lcm-lai-semantic-only": {"article_attention": False},
+    "lcm-lai-pool": {},
 }
+#: Variants whose ranking loss also sees each training query's unlabelled pool documents (as grade 0).
+POOL_VARIANTS = {"lcm-lai-pool"}
 DEFAULT_CONFIG = Path("configs/lcm-lai.json")
 
 
@@ -79,6 +82,7 @@ class Resources:
     cail: SentenceStore | None
     cail_articles: dict[str, list]
     cail_split: dict[str, str]
+    pools: dict[str, list[str]] = field(default_factory=dict)
 
     def lap_targets(self, include_cail_test: bool = False) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """LAP training targets: (LeCaRD candidates not held out, CAIL2018 train cases)."""
@@ -89,7 +93,7 @@ class Resources:
 
 
 def prepare(index_folder: Path, queries: dict[str, Query], qrels: Qrels, cfg: ExperimentConfig,
-            show_progress: bool = True) -> Resources:
+            show_progress: bool = True, pools: dict[str, list[str]] | None = None) -> Resources:
     from lcr.index.bundle import iter_store
 
     encoder = cached_encoder(cfg.encoder)
@@ -118,7 +122,7 @@ def prepare(index_folder: Path, queries: dict[str, Query], qrels: Qrels, cfg: Ex
     train_lists = [a for c, a in arts.items() if not held_out(c)]
     train_lists += [a for c, a in cail_arts.items() if cail_split[c] == "train"]
     labels = ArticleLabels.build(train_lists, cfg.train.label_min_count)
-    return Resources(cases, qstore, qrels, labels, arts, cail, cail_arts, cail_split)
+    return Resources(cases, qstore, qrels, labels, arts, cail, cail_arts, cail_split, pools or {})
 
 
 def merged_lap_store(res: Resources, lecard: dict, cail: dict) -> tuple[SentenceStore, dict[str, np.ndarray]]:
@@ -172,7 +176,10 @@ def fold_model(res: Resources, cfg: ExperimentConfig, variant: str, fold: int, t
             return model
     model = pretrained_lap(res, cfg, variant, show_progress)
     lecard, _ = res.lap_targets()
-    losses = train_ranking(model, res.queries, res.cases, res.qrels, train_qids, lecard, cfg.train, show_progress)
+    qrels = res.qrels
+    if variant in POOL_VARIANTS:
+        qrels = {q: {**dict.fromkeys(res.pools.get(q, ()), 0), **g} for q, g in res.qrels.items()}
+    losses = train_ranking(model, res.queries, res.cases, qrels, train_qids, lecard, cfg.train, show_progress)
     save_model(folder, model, res.labels, res.cases.encoder_name,
                {"phase": "joint", "encoder_spec": cfg.encoder, "variant": variant, "fold": fold, "train_qids": sorted(train_qids),
                 "train_config": cfg.train.to_dict(), "final_loss": float(np.mean(losses[-20:])) if losses else None})

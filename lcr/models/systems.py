@@ -26,7 +26,7 @@ def resources(index_folder: Path, data: Path, config_path: Path = DEFAULT_CONFIG
     torch.set_num_threads(1)
     cfg = ExperimentConfig.load(config_path)
     ds, queries = load_benchmark("lecard-v1", data)
-    return prepare(index_folder, queries, ds.qrels, cfg), cfg
+    return prepare(index_folder, queries, ds.qrels, cfg, pools=ds.pools), cfg
 
 
 def _query_store(res: Resources):
