@@ -123,8 +123,10 @@ def search(
 @app.command("eval")
 def evaluate(
     system: Annotated[str, typer.Option(help="System(s), comma-separated: bm25-facts, bm25-full-text, bm25-reasoning, "
-                                             "e5-cosine, lcm-lai[-no-lap|-semantic-only], hybrid-rrf, hybrid-weighted, "
-                                             "ranksvm, ranksvm-lcm-pooled, feature:<name>, or a .trec[.gz] run file.")],
+                                             "e5-cosine, lcm-lai[-no-lap|-semantic-only|-pool], hybrid-rrf[@w], "
+                                             "hybrid-weighted[@w] (w = 0.5, 0.25), ranksvm, ranksvm-pool, "
+                                             "ranksvm-lcm-pooled, ranksvm-minus-<lexical|encoder|lcm|articles>, "
+                                             "feature:<name>, or a .trec[.gz] run file.")],
     index: Annotated[str, typer.Option(help="Index (path or name) over the benchmark's corpus.")] = "lecard-v1",
     dataset: Annotated[str, typer.Option(help="lecard-v1 | lecardv2")] = "lecard-v1",
     data: DataOpt = Path("../shared/data/lecard"),
@@ -160,7 +162,8 @@ def train(
     index: Annotated[str, typer.Option(help="Index over the LeCaRD corpus (its case store is read).")]
     = "lecard-v1",
     data: DataOpt = Path("../shared/data/lecard"),
-    variant: Annotated[str, typer.Option(help="lcm-lai | lcm-lai-no-lap | lcm-lai-semantic-only")] = "lcm-lai",
+    variant: Annotated[str, typer.Option(help="lcm-lai | lcm-lai-no-lap | lcm-lai-semantic-only | lcm-lai-pool")]
+    = "lcm-lai",
     fold: Annotated[int | None, typer.Option(help="Train the model of one cv5 fold (0-4) instead of the "
                                                   "production model on all queries.")] = None,
     out: Annotated[Path, typer.Option(help="Where to write the production model.")]
