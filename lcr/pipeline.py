@@ -113,9 +113,8 @@ class Searcher:
         if not sents:
             raise BadQuery("the query has no usable fact sentence")
         qstore = SentenceStore.encode([query.qid], [sents], d.encoder, show_progress=False)
-        lcm = LcmLaiRanker("lcm-lai", d.model, lambda _: qstore, d.sentences, d.max_sentences, d.article_weight)
-        lcm._dense = d.faiss
-        lcm.view_cache = d.view_cache
+        lcm = LcmLaiRanker("lcm-lai", d.model, lambda _: qstore, d.sentences, d.max_sentences, d.article_weight,
+                           dense=d.faiss, view_cache=d.view_cache)
         first = FusionRanker([bm25, lcm], method="rrf", weights=[1.0, DENSE_WEIGHT], depth=100)
         if d.reranker is None:
             return first, lcm

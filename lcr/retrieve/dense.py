@@ -98,15 +98,17 @@ class LcmLaiRanker:
     """LCM-LAI matching score over given candidates; FAISS over article-aware case vectors otherwise."""
 
     def __init__(self, name: str, model: LcmLai, queries: QueryStore, cases: SentenceStore, max_sentences: int,
-                 article_weight: float = 0.3):
+                 article_weight: float = 0.3, dense: DenseIndex | None = None, view_cache: ViewCache | None = None):
+        """``dense`` / ``view_cache``: an index's stored FAISS index and precomputed candidate views (built
+        on first use from the model when not given)."""
         self.name = name
         self.model = model
         self.queries = queries
         self.cases = cases
         self.max_sentences = max_sentences
         self.article_weight = article_weight
-        self._dense: DenseIndex | None = None
-        self.view_cache: ViewCache | None = None
+        self._dense = dense
+        self.view_cache = view_cache
 
     def case_view(self, case_ids: Sequence[str]):
         """The candidates' views: from the precomputed :class:`ViewCache` when one is attached."""
