@@ -258,11 +258,18 @@ def predict_articles_cmd(
 def report(
     results: Annotated[Path, typer.Option(help="The results catalogue.")] = Path("reports/results.json"),
     readme: Annotated[Path, typer.Option(help="README whose results section to regenerate.")] = Path("README.md"),
+    data: Annotated[Path, typer.Option(help="LeCaRD v1 folder (per-query plots, leakage audit).")]
+    = Path("../shared/data/lecard"),
+    index: Annotated[Path, typer.Option(help="Index over the LeCaRD corpus (leakage audit).")]
+    = Path("indexes/lecard-v1"),
+    reranker: Annotated[Path, typer.Option(help="Production RankSVM whose weights to list.")]
+    = Path("indexes/lecard-v1-full/reranker"),
 ):
-    """Regenerate the README's results table (and reports/README.md) from reports/results.json."""
+    """Regenerate reports/README.md (protocols, tables, ablation, weights, win/loss plots, leakage audit)
+    and the README's results section from reports/results.json. Parts whose inputs are absent are skipped."""
     from lcr.eval.report import render_reports
 
-    for path in render_reports(results, readme):
+    for path in render_reports(results, readme, data_root=data, index=index, reranker_dir=reranker):
         typer.echo(f"wrote {path}")
 
 
