@@ -14,12 +14,13 @@ import os
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from lcr.errors import BadInput, CaseNotFound, IndexMismatch, IndexMissing
 from lcr.index.manifest import case_hash, corpus_checksum
+from lcr.iterutil import batched
 from lcr.records import ArticleRef, Case
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ class CaseStore:
         conn = sqlite3.connect(tmp)
         try:
             conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
-            for batch in _batches(cases, _BATCH):
+            for batch in batched(cases, _BATCH):
                 conn.executemany(
                     f"INSERT INTO cases VALUES ({', '.join('?' * len(_COLUMNS))})", map(_row, batch)
                 )
@@ -197,7 +198,7 @@ class CaseStore:
     def get_many(self, case_ids: Sequence[str]) -> list[Case]:
         """Cases in the order given; ``CaseNotFound`` names any missing ids."""
         found: dict[str, Case] = {}
-        for batch in _batches(dict.fromkeys(case_ids), _BATCH):
+        for batch in batched(dict.fromkeys(case_ids), _BATCH):
             rows = self._conn().execute(
                 f"SELECT {', '.join(_COLUMNS)} FROM cases WHERE case_id IN ({', '.join('?' * len(batch))})",
                 batch,
@@ -214,7 +215,7 @@ class CaseStore:
         """Charges and cited articles of each case, without reading (or decompressing) any text: the
         reranker needs them for every candidate of every query."""
         out: dict[str, tuple[list[str], list[ArticleRef]]] = {}
-        for batch in _batches(list(dict.fromkeys(case_ids)), _BATCH):
+        for batch in batched(list(dict.fromkeys(case_ids)), _BATCH):
             sql = f"SELECT case_id, charges, articles FROM cases WHERE case_id IN ({', '.join('?' * len(batch))})"
             for cid, charges, articles in self._conn().execute(sql, batch):
                 out[cid] = (json.loads(charges), [ArticleRef(**a) for a in json.loads(articles)])
@@ -267,13 +268,3 @@ class CaseStore:
         sql = "SELECT case_id FROM cases" + (" WHERE " + " AND ".join(clauses) if clauses else "")
         return {r[0] for r in self._conn().execute(sql, params)}
 
-
-def _batches(items: Iterable[object], size: int) -> Iterator[list]:
-    batch: list = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from lcr.errors import BadInput, BadQuery, IndexMissing
 from lcr.index.manifest import Manifest, atomic_build, case_hash, component_versions, corpus_checksum
+from lcr.iterutil import batched
 from lcr.records import TEXT_FIELDS, Case, ScoredCase
 from lcr.text.segment import Segmenter
 
@@ -95,16 +96,6 @@ def _segment_batch(jobs: list[_Job], segmenter: Segmenter | None = None) -> list
     return out
 
 
-def _batched(items: Iterable[_Job], size: int) -> Iterator[list[_Job]]:
-    batch: list[_Job] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
 
 def segment_stream(
     jobs: Iterable[_Job], segmenter: Segmenter, workers: int, batch: int = 16
@@ -112,7 +103,7 @@ def segment_stream(
     """Segment jobs in order, in ``workers`` processes (0: in this process), with bounded look-ahead
     so a corpus streamed from disk is never held in memory whole."""
     if workers <= 0:
-        for b in _batched(jobs, batch):
+        for b in batched(jobs, batch):
             yield from _segment_batch(b, segmenter)
         return
     ctx = multiprocessing.get_context("spawn")  # no fork: tantivy's writer threads may be running
@@ -120,7 +111,7 @@ def segment_stream(
         workers, mp_context=ctx, initializer=_init_worker, initargs=(segmenter.config(),)
     ) as ex:
         pending: deque[Future[list[_Segmented]]] = deque()
-        for b in _batched(jobs, batch):
+        for b in batched(jobs, batch):
             pending.append(ex.submit(_segment_batch, b))
             if len(pending) >= 4 * workers:
                 yield from pending.popleft().result()
