@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from data_tools.charges import canonical_charge
 from data_tools.loading import (
@@ -25,7 +26,6 @@ from data_tools.loading import (
     string_list,
     text_or_none,
 )
-from lcr.errors import BadInput
 from lcr.records import Case
 
 SOURCE = "cail2018"
@@ -46,20 +46,17 @@ def iter_cail2018(
             continue
         if reporter.duplicate(seen, case_id, path, lineno):
             continue
-        split = obj.get("split")
-        try:
-            case = Case(
-                case_id=case_id,
-                facts=facts.strip(),
-                charges=[
-                    canonical_charge(c)
-                    for c in string_list(lookup(obj, "meta.accusation"), "meta.accusation")
-                ],
-                articles=criminal_law_refs(lookup(obj, "meta.relevant_articles"), "meta.relevant_articles"),
-                source=f"{SOURCE}-{split}" if isinstance(split, str) and split else SOURCE,
-            )
-        except BadInput as err:
-            reporter.problem(path, lineno, str(err))
-            continue
-        reporter.report.ok += 1
-        yield case
+        case = reporter.accept(path, lineno, _case, case_id, facts, obj)
+        if case is not None:
+            yield case
+
+
+def _case(case_id: str, facts: str, obj: dict[str, Any]) -> Case:
+    split = obj.get("split")
+    return Case(
+        case_id=case_id,
+        facts=facts.strip(),
+        charges=[canonical_charge(c) for c in string_list(lookup(obj, "meta.accusation"), "meta.accusation")],
+        articles=criminal_law_refs(lookup(obj, "meta.relevant_articles"), "meta.relevant_articles"),
+        source=f"{SOURCE}-{split}" if isinstance(split, str) and split else SOURCE,
+    )

@@ -82,10 +82,10 @@ def iter_jsonl_cases(
             continue
         if reporter.duplicate(seen, case_id, path, lineno):
             continue
-        try:
-            case = Case(case_id=case_id, facts=facts.strip(), source=source, **_extras(obj, fields))
-        except BadInput as err:
-            reporter.problem(path, lineno, str(err))
-            continue
-        reporter.report.ok += 1
-        yield case
+        case = reporter.accept(path, lineno, _case, case_id, facts, source, obj, fields)
+        if case is not None:
+            yield case
+
+
+def _case(case_id: str, facts: str, source: str, obj: dict[str, Any], fields: Mapping[str, str]) -> Case:
+    return Case(case_id=case_id, facts=facts.strip(), source=source, **_extras(obj, fields))

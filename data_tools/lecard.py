@@ -96,6 +96,10 @@ def _candidate_folder(root: Path) -> Path | None:
     return None
 
 
+def _query(qid: str, text: str, obj: dict[str, Any]) -> Query:
+    return Query(qid, text.strip(), string_list(obj.get("crime"), "crime"), SOURCE)
+
+
 def _load_queries(path: Path, reporter: Reporter, encoding: str) -> list[Query]:
     queries: list[Query] = []
     seen: dict[str, int | None] = {}
@@ -106,12 +110,9 @@ def _load_queries(path: Path, reporter: Reporter, encoding: str) -> list[Query]:
             continue
         if reporter.duplicate(seen, qid, path, lineno):
             continue
-        try:
-            queries.append(Query(qid, text.strip(), string_list(obj.get("crime"), "crime"), SOURCE))
-        except BadInput as err:
-            reporter.problem(path, lineno, str(err))
-            continue
-        reporter.report.ok += 1
+        query = reporter.accept(path, lineno, _query, qid, text, obj)
+        if query is not None:
+            queries.append(query)
     return queries
 
 
@@ -217,13 +218,9 @@ def _cases_from_lines(path: Path, reporter: Reporter, encoding: str) -> Iterator
             continue
         if reporter.duplicate(seen, cid, path, lineno):
             continue
-        try:
-            case = _case(cid, obj)
-        except BadInput as err:
-            reporter.problem(path, lineno, f"candidate {cid}: {err}")
-            continue
-        reporter.report.ok += 1
-        yield case
+        case = reporter.accept(path, lineno, _case, cid, obj, context=f"candidate {cid}: ")
+        if case is not None:
+            yield case
 
 
 def _cases_from_files(folder: Path, reporter: Reporter, encoding: str) -> Iterator[Case]:
@@ -236,13 +233,9 @@ def _cases_from_files(folder: Path, reporter: Reporter, encoding: str) -> Iterat
         obj = read_json_record(path, reporter, encoding)
         if obj is None:
             continue
-        try:
-            case = _case(cid, obj)
-        except BadInput as err:
-            reporter.problem(path, None, f"candidate {cid}: {err}")
-            continue
-        reporter.report.ok += 1
-        yield case
+        case = reporter.accept(path, None, _case, cid, obj, context=f"candidate {cid}: ")
+        if case is not None:
+            yield case
 
 
 def iter_lecard_v1_cases(

@@ -217,10 +217,6 @@ def iter_lecardv2_cases(
             continue
         if reporter.duplicate(seen, pid, path, line):
             continue
-        try:
-            case = _case(pid, obj)
-        except BadInput as err:
-            reporter.problem(path, line, f"candidate {pid}: {err}")
-            continue
-        reporter.report.ok += 1
-        yield case
+        case = reporter.accept(path, line, _case, pid, obj, context=f"candidate {pid}: ")
+        if case is not None:
+            yield case

@@ -12,10 +12,10 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from lcr.errors import BadInput
 from lcr.records import ArticleRef
@@ -48,6 +48,9 @@ class LoadReport:
     problems: list[Problem] = field(default_factory=list)
 
 
+R = TypeVar("R")
+
+
 class Reporter:
     """Applies an ``on_error`` policy and keeps the counts of a :class:`LoadReport`."""
 
@@ -65,6 +68,18 @@ class Reporter:
         logger.warning("skipped %s", problem)
         self.report.problems.append(problem)
         self.report.skipped += 1
+
+    def accept(self, path: Path | str, line: int | None, build: Callable[..., R], *args: Any,
+               context: str = "") -> R | None:
+        """The record ``build(*args)`` makes, counted as ok; ``None`` (a problem reported, prefixed by
+        ``context``) when it raises ``BadInput``."""
+        try:
+            record = build(*args)
+        except BadInput as err:
+            self.problem(path, line, f"{context}{err}")
+            return None
+        self.report.ok += 1
+        return record
 
     def duplicate(self, seen: dict[str, int | None], key: str, path: Path | str, line: int | None) -> bool:
         """True (and a problem reported) if ``key`` was seen before; the first record is kept."""
