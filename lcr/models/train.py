@@ -119,19 +119,3 @@ def train_ranking(model: LcmLai, queries: SentenceStore, cases: SentenceStore, q
         losses.append(loss.item())
     model.eval()
     return losses
-
-
-@torch.no_grad()
-def score_candidates(model: LcmLai, queries: SentenceStore, cases: SentenceStore, qid: str,
-                     case_ids: Sequence[str], max_sentences: int, chunk: int = 256) -> np.ndarray:
-    """LCM-LAI relevance of each of ``case_ids`` to query ``qid``."""
-    model.eval()
-    q_emb, q_mask = pad_cases(queries, [qid], max_sentences)
-    q_view = model.view(q_emb, q_mask)
-    out = []
-    for start in range(0, len(case_ids), chunk):
-        ids = case_ids[start : start + chunk]
-        c_emb, c_mask = pad_cases(cases, ids, max_sentences)
-        idx = torch.zeros(len(ids), dtype=torch.long)
-        out.append(model.score(q_view.select(idx), model.view(c_emb, c_mask)).numpy())
-    return np.concatenate(out) if out else np.zeros(0, np.float32)

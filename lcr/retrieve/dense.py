@@ -16,7 +16,6 @@ from lcr.index.dense import DenseIndex
 from lcr.index.sentence_store import SentenceStore
 from lcr.models.batching import pad_cases
 from lcr.models.lcm_lai import FEATURE_NAMES, LcmLai
-from lcr.models.train import score_candidates
 from lcr.records import Query, ScoredCase
 from lcr.retrieve.base import finalise
 
@@ -136,25 +135,28 @@ class LcmLaiRanker:
             hits = self.dense_index().search(self.query_vector(query), k)
             return finalise([ScoredCase(c, s, features={"lcm_lai_dense": s}) for c, s in hits])
         ids = [c for c in candidates if c in self.cases]
-        scores = score_candidates(self.model, self.queries(query), self.cases, query.qid, ids, self.max_sentences)
-        return finalise([ScoredCase(c, float(s), features={"lcm_lai": float(s)})
-                         for c, s in zip(ids, scores, strict=True)])[:k]
+        feats = self.pair_features(query, ids, with_score=True)
+        return finalise([ScoredCase(c, feats[c]["lcm_lai"], features={"lcm_lai": feats[c]["lcm_lai"]})
+                         for c in ids])[:k]
 
     @torch.no_grad()
-    def pair_features(self, query: Query, case_ids: Sequence[str], with_score: bool = False
-                      ) -> dict[str, dict[str, float]]:
+    def pair_features(self, query: Query, case_ids: Sequence[str], with_score: bool = False,
+                      chunk: int = 256) -> dict[str, dict[str, float]]:
         """The pooled pair representation (``FEATURE_NAMES``) of each candidate, for RankSVM; with
-        ``with_score`` also the model's own score (``lcm_lai``) from the same pass."""
+        ``with_score`` also the model's own score (``lcm_lai``) from the same pass. Candidates go through
+        the model ``chunk`` at a time, so memory stays bounded for large candidate sets."""
+        out: dict[str, dict[str, float]] = {}
         if not case_ids:
-            return {}
+            return out
         q_emb, q_mask = pad_cases(self.queries(query), [query.qid], self.max_sentences)
         q_view = self.model.view(q_emb, q_mask)
-        idx = torch.zeros(len(case_ids), dtype=torch.long)
-        feats, _ = self.model.pair_features(q_view.select(idx), self.case_view(case_ids))
-        scores = self.model.head(feats).squeeze(-1)
-        out = {}
-        for c, f, s in zip(case_ids, feats, scores, strict=True):
-            out[c] = dict(zip(FEATURE_NAMES, map(float, f), strict=True))
-            if with_score:
-                out[c]["lcm_lai"] = float(s)
+        for start in range(0, len(case_ids), chunk):
+            ids = case_ids[start : start + chunk]
+            idx = torch.zeros(len(ids), dtype=torch.long)
+            feats, _ = self.model.pair_features(q_view.select(idx), self.case_view(ids))
+            scores = self.model.head(feats).squeeze(-1)
+            for c, f, s in zip(ids, feats, scores, strict=True):
+                out[c] = dict(zip(FEATURE_NAMES, map(float, f), strict=True))
+                if with_score:
+                    out[c]["lcm_lai"] = float(s)
         return out
