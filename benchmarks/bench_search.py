@@ -42,10 +42,10 @@ def main() -> None:
     from data_tools.lecard import load_lecard_v1
     from lcr.index.bundle import iter_store
     from lcr.index.casestore import CaseStore
-    from lcr.index.sentence_store import SENTENCE_ROLE, SentenceStore
-    from lcr.models.embedding_cache import CachedEncoder
-    from lcr.models.encoder import load_encoder
-    from lcr.models.sentences import select_sentences
+    from lcr.encode.sentence_store import SENTENCE_ROLE, SentenceStore
+    from lcr.encode.embedding_cache import CachedEncoder
+    from lcr.encode.encoder import load_encoder
+    from lcr.encode.sentences import select_sentences
     from lcr.pipeline import Searcher
 
     searcher = Searcher.open(args.index)

@@ -2,6 +2,8 @@
 
 Thin by design: it parses arguments and calls the library. Domain errors become a one-line message on
 stderr and a non-zero exit code (2 bad input, 3 missing index, 4 mismatched index, 5 unknown case).
+Default locations (indexes, models, data, reports) come from :mod:`lcr.paths`, never from the working
+directory. Library imports happen inside the commands, so ``--help`` answers without loading torch.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pret
 index_app = typer.Typer(help="Build and inspect indexes.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
-DataOpt = Annotated[Path, typer.Option(help="Dataset folder (e.g. ../shared/data/lecard).")]
+DataOpt = Annotated[Path | None, typer.Option(help="LeCaRD v1 folder (default: $LCR_DATA_HOME/lecard, i.e. "
+                                                   "shared/data/lecard beside the checkout).")]
+ConfigOpt = Annotated[Path | None, typer.Option(help="Experiment config (JSON; default: the one shipped in "
+                                                     "lcr/resources/configs/lcm-lai.json).")]
+
+
+def _data(data: Path | None) -> Path:
+    from lcr.paths import lecard_v1
+
+    return data if data is not None else lecard_v1()
 
 
 @app.callback()
@@ -129,26 +140,27 @@ def evaluate(
                                              "feature:<name>, or a .trec[.gz] run file.")],
     index: Annotated[str, typer.Option(help="Index (path or name) over the benchmark's corpus.")] = "lecard-v1",
     dataset: Annotated[str, typer.Option(help="lecard-v1 | lecardv2")] = "lecard-v1",
-    data: DataOpt = Path("../shared/data/lecard"),
+    data: DataOpt = None,
     protocol: Annotated[str, typer.Option(help="Protocol(s), comma-separated: official | hard | keller | corpus "
                                                "(v1); corpus | pool | keller (v2)")] = "official",
     queries: Annotated[str, typer.Option(help="all | test | train | common | controversial | original | cv5")]
     = "all",
     depth: Annotated[int, typer.Option(help="Ranking depth for corpus-wide protocols.")] = 1000,
     record: Annotated[bool, typer.Option(help="Write the run and upsert reports/results.json.")] = False,
+    config: ConfigOpt = None,
 ):
     """Evaluate systems under published protocols; prints the metrics (and records them with --record).
 
     Learned systems with --queries cv5 train one model per fold on the other four folds' queries."""
     from lcr.eval import get_protocol
-    from lcr.eval.experiments import evaluate_system
+    from lcr.experiments.evaluate import evaluate_system
 
     command = "lcr " + shlex.join(sys.argv[1:])
     for sys_name in [x.strip() for x in system.split(",") if x.strip()]:
         for prot_name in [x.strip() for x in protocol.split(",") if x.strip()]:
             prot = get_protocol(dataset, prot_name)
-            entry, result = evaluate_system(sys_name, index, dataset, data, prot, queries, depth, record,
-                                            command=command)
+            entry, result = evaluate_system(sys_name, index, dataset, _data(data), prot, queries, depth, record,
+                                            command=command, config=config)
             typer.echo(f"{dataset} / {prot_name} / queries {queries} / {entry.system}: "
                        f"{len(result.per_query)} queries scored, {len(result.missing)} missing")
             typer.echo("  " + "  ".join(f"{n} {v:.4f}" for n, v in entry.metrics.items()))
@@ -158,16 +170,16 @@ def evaluate(
 
 @app.command()
 def train(
-    config: Annotated[Path, typer.Option(help="Experiment config (JSON).")] = Path("configs/lcm-lai.json"),
+    config: ConfigOpt = None,
     index: Annotated[str, typer.Option(help="Index over the LeCaRD corpus (its case store is read).")]
     = "lecard-v1",
-    data: DataOpt = Path("../shared/data/lecard"),
+    data: DataOpt = None,
     variant: Annotated[str, typer.Option(help="lcm-lai | lcm-lai-no-lap | lcm-lai-semantic-only | lcm-lai-pool")]
     = "lcm-lai",
     fold: Annotated[int | None, typer.Option(help="Train the model of one cv5 fold (0-4) instead of the "
                                                   "production model on all queries.")] = None,
-    out: Annotated[Path, typer.Option(help="Where to write the production model.")]
-    = Path("indexes/models/lcm-lai-production"),
+    out: Annotated[Path | None, typer.Option(help="Where to write the production model (default: "
+                                                  "$LCR_MODELS_DIR/lcm-lai-production).")] = None,
     reranker: Annotated[Path | None, typer.Option(help="Also train the production RankSVM (ranksvm-pool: whole "
                                                        "pools, features cross-fitted with the cv5 fold models).")]
     = None,
@@ -175,36 +187,41 @@ def train(
     """Train LCM-LAI: LAP pre-training (CAIL2018 + LeCaRD candidates), then ranking + λ·LAP on LeCaRD queries."""
     import shutil
 
+    from data_tools.registry import load_benchmark
+    from lcr.errors import BadInput
     from lcr.eval.querysets import cv5_folds, train_qids_for_fold
+    from lcr.experiments.crossfit import (
+        FEATURE_SETS,
+        PRODUCTION_RERANKER,
+        fit_fold_ranksvm,
+        production_values,
+    )
+    from lcr.experiments.crossval import VARIANTS, fold_model, fold_model_dir
+    from lcr.experiments.systems import lexical_and_store, resources
     from lcr.index.bundle import resolve_index
-    from lcr.models.crossval import VARIANTS, fold_model, models_dir
-    from lcr.models.systems import resources
+    from lcr.paths import models_dir
 
     if variant not in VARIANTS:
-        from lcr.errors import BadInput
-
         raise BadInput(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
-    res, cfg = resources(resolve_index(index), data, config)
+    res, cfg = resources(resolve_index(index), _data(data), config)
     if fold is not None:
-        fold_model(res, cfg, variant, fold, train_qids_for_fold("lecard-v1", fold))
-        typer.echo(f"trained fold {fold}: {models_dir() / variant / cfg.key(variant) / f'fold-{fold}'}")
+        train_qids = train_qids_for_fold("lecard-v1", fold)
+        fold_model(res, cfg, variant, fold, train_qids)
+        typer.echo(f"trained fold {fold}: {fold_model_dir(res, cfg, variant, fold, train_qids)}")
         return
+    out = out if out is not None else models_dir() / "lcm-lai-production"
     all_qids = [q for f in cv5_folds("lecard-v1") for q in f]
-    fold_model(res, cfg, variant, 99, all_qids)
-    src = models_dir() / variant / cfg.key(variant) / "fold-99"
+    fold_model(res, cfg, variant, "all", all_qids)
+    src = fold_model_dir(res, cfg, variant, "all", all_qids)
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(src, out)
     typer.echo(f"production model (trained on all {len(all_qids)} queries) written to {out}")
     if reranker is not None:
-        from data_tools.registry import load_benchmark
-        from lcr.models.systems import lexical_and_store
-        from lcr.rerank.crossval import FEATURE_SETS, fit_fold_ranksvm, production_values
-
         lexical, store = lexical_and_store(resolve_index(index))
-        ds, queries_ = load_benchmark("lecard-v1", data)
+        ds, queries_ = load_benchmark("lecard-v1", _data(data))
         values = production_values(res, cfg, lexical, store, queries_, ds.pools)
-        model = fit_fold_ranksvm(values, res.qrels, FEATURE_SETS["ranksvm-pool"])
+        model = fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[PRODUCTION_RERANKER])
         if reranker.exists():
             shutil.rmtree(reranker)
         model.save(reranker)
@@ -213,18 +230,20 @@ def train(
 
 @app.command("lap-report")
 def lap_report(
-    config: Annotated[Path, typer.Option(help="Experiment config (JSON).")] = Path("configs/lcm-lai.json"),
+    config: ConfigOpt = None,
     index: Annotated[str, typer.Option(help="Index over the LeCaRD corpus.")] = "lecard-v1",
-    data: DataOpt = Path("../shared/data/lecard"),
-    out: Annotated[Path, typer.Option(help="Report file.")] = Path("reports/lap.json"),
+    data: DataOpt = None,
+    out: Annotated[Path | None, typer.Option(help="Report file (default: <reports>/lap.json).")] = None,
 ):
     """Measure LAP (micro/macro-F1) on CAIL2018 test and held-out LeCaRD candidates vs a TF-IDF baseline."""
+    from lcr.experiments.crossval import pretrained_lap
+    from lcr.experiments.lap_eval import evaluate_lap
+    from lcr.experiments.systems import resources
     from lcr.index.bundle import resolve_index
-    from lcr.models.crossval import pretrained_lap
-    from lcr.models.lap_eval import evaluate_lap
-    from lcr.models.systems import resources
+    from lcr.paths import reports_dir
 
-    res, cfg = resources(resolve_index(index), data, config)
+    out = out if out is not None else reports_dir() / "lap.json"
+    res, cfg = resources(resolve_index(index), _data(data), config)
     model = pretrained_lap(res, cfg, "lcm-lai")
     result = evaluate_lap(model, res, cfg.train.max_sentences)
     result["command"] = "lcr " + shlex.join(sys.argv[1:])
@@ -236,13 +255,16 @@ def lap_report(
 @app.command("predict-articles")
 def predict_articles_cmd(
     text: Annotated[str, typer.Argument(help="Facts of a case ('-' reads stdin).")],
-    model: Annotated[Path, typer.Option(help="LCM-LAI model folder.")] = Path("indexes/models/lcm-lai-production"),
+    model: Annotated[Path | None, typer.Option(help="LCM-LAI model folder (default: "
+                                                    "$LCR_MODELS_DIR/lcm-lai-production).")] = None,
     k: Annotated[int, typer.Option("-k", help="How many articles.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
     """Predict the Criminal Law articles a case's facts fall under, with the sentences that drove them."""
     from lcr.models.lap import predict_articles_for_text
+    from lcr.paths import models_dir
 
+    model = model if model is not None else models_dir() / "lcm-lai-production"
     body = sys.stdin.read() if text == "-" else text
     preds = predict_articles_for_text(body, model, k)
     if as_json:

@@ -80,6 +80,44 @@ class Query:
             raise BadInput(f"query id must be a non-empty string, got {self.qid!r}")
 
 
+@dataclass(frozen=True)
+class SentencePair:
+    """A query sentence and the candidate sentence it attends to most, with the weight that links them
+    (attention × the query sentence's salience)."""
+
+    query_sentence: str
+    case_sentence: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class PredictedArticle:
+    """A law article predicted for the query from its facts (LAP), e.g. ``"刑法:133-1"``."""
+
+    article: str
+    name: str
+    probability: float
+
+
+@dataclass
+class Evidence:
+    """Why a case ranks where it does, as the stages computed it while ranking (nothing recomputed):
+    the closest sentence pairs (LCM-LAI), the articles predicted for the query (LAP), and each
+    reranking feature's share of the score (RankSVM; the shares sum to the score)."""
+
+    matched_sentences: list[SentencePair] = field(default_factory=list)
+    predicted_articles: list[PredictedArticle] = field(default_factory=list)
+    contributions: dict[str, float] = field(default_factory=dict)
+
+    def merged(self, other: Evidence | None) -> Evidence:
+        """This evidence with the parts it lacks taken from ``other``."""
+        if other is None:
+            return self
+        return Evidence(self.matched_sentences or other.matched_sentences,
+                        self.predicted_articles or other.predicted_articles,
+                        self.contributions or other.contributions)
+
+
 @dataclass
 class ScoredCase:
     """One entry of a ranking."""
@@ -88,6 +126,7 @@ class ScoredCase:
     score: float
     rank: int = 0
     features: dict[str, float] = field(default_factory=dict)
+    evidence: Evidence | None = None
 
 
 # qid -> case_id -> grade

@@ -1,8 +1,10 @@
-"""The full Searcher on the bundled sample: hybrid first stage, RankSVM, explanations, filters,
-similar-by-id, and refusal of a mismatched model (random encoder, so it runs in seconds)."""
+"""The full pipeline on the bundled sample (random encoder, so it runs in seconds): the served pipeline
+is the evaluated one, and it ranks, explains, filters, finds similar cases, and refuses a mismatched
+model."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,61 +13,85 @@ import pytest
 from data_tools.lecard import load_lecard_v1
 from data_tools.registry import iter_corpus
 from lcr.errors import IndexMismatch
+from lcr.eval import get_protocol
+from lcr.eval.data import EvalData
+from lcr.eval.querysets import cv5_folds
+from lcr.eval.runner import run_ranker
+from lcr.experiments.crossval import fold_model_dir
+from lcr.experiments.systems import build_system, fold_ranksvm, resources
 from lcr.index.bundle import DenseConfig, build_index
-from lcr.index.casestore import CaseStore
-from lcr.index.lexical import TantivyBM25
-from lcr.models.crossval import ExperimentConfig, fold_model, models_dir, prepare
-from lcr.models.train import TrainConfig
 from lcr.pipeline import Filters, Searcher
-from lcr.rerank.crossval import FEATURE_SETS, fit_fold_ranksvm, training_values
+from lcr.records import Query
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_tools" / "sample" / "lecard"
 DRUNK = "2018年1月15日，被告人莫新国酒后驾驶小型轿车在道路上行驶，经检验，其血液中乙醇含量为201.1毫克／100毫升。"
+FIELDS = ["facts", "reasoning", "full_text"]
+CONFIG = {"encoder": "random:32", "cail": "", "train": {"lap_epochs": 1, "rank_steps": 20, "max_sentences": 6,
+                                                         "label_min_count": 1}}
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory):
+def fold(tmp_path_factory):
+    """Fold 0 of cv5 on the sample: the evaluation's ranker for it, and an index built with its models."""
     tmp = tmp_path_factory.mktemp("pipe")
     mp = pytest.MonkeyPatch()
     mp.setenv("LCR_CACHE_DIR", str(tmp / "cache"))
     mp.setenv("LCR_MODELS_DIR", str(tmp / "models"))
-    build_index(iter_corpus("lecard-v1", SAMPLE), tmp / "lex", ["facts", "reasoning", "full_text"],
-                show_progress=False)
+    build_index(iter_corpus("lecard-v1", SAMPLE), tmp / "lex", FIELDS, show_progress=False)
+    config = tmp / "config.json"
+    config.write_text(json.dumps(CONFIG), encoding="utf-8")
     ds = load_lecard_v1(SAMPLE)
-    queries = {q.qid: q for q in ds.queries}
-    cfg = ExperimentConfig(encoder="random:32", cail="", train=TrainConfig(
-        lap_epochs=1, rank_steps=20, max_sentences=6, label_min_count=1))
-    res = prepare(tmp / "lex", queries, ds.qrels, cfg, show_progress=False)
-    train = sorted(queries)
-    fold_model(res, cfg, "lcm-lai", 7, train, show_progress=False)
-    lexical = TantivyBM25(progress=False).open(tmp / "lex" / "lexical")
-    store = CaseStore.open(tmp / "lex" / "cases.sqlite")
-    values = training_values(res, cfg, lexical, store, 7, train, queries)
-    reranker = fit_fold_ranksvm(values, ds.qrels, FEATURE_SETS["ranksvm"])
-    reranker.save(tmp / "ranksvm")
-    model_dir = models_dir() / "lcm-lai" / cfg.key("lcm-lai") / "fold-7"
-    build_index(iter_corpus("lecard-v1", SAMPLE), tmp / "full", ["facts", "reasoning", "full_text"],
-                DenseConfig(model_dir, "random:32", 6, 0.3, tmp / "ranksvm"), show_progress=False)
-    yield tmp
+    sample = {q.qid for q in ds.queries}
+    test = [q for q in cv5_folds("lecard-v1")[0] if q in sample]
+    train = sorted(sample - set(test))
+    evaluated = build_system("ranksvm", tmp / "lex", SAMPLE, config)(0, train)
+    res, cfg = resources(tmp / "lex", SAMPLE, config)
+    fold_ranksvm(tmp / "lex", SAMPLE, config, "ranksvm", 0, tuple(train)).save(tmp / "ranksvm")
+    build_index(iter_corpus("lecard-v1", SAMPLE), tmp / "full", FIELDS,
+                DenseConfig(fold_model_dir(res, cfg, "lcm-lai", 0, train), "random:32", 6, 0.3, tmp / "ranksvm"),
+                show_progress=False)
+    yield tmp, ds, test, evaluated
     mp.undo()
 
 
-def test_full_pipeline_ranks_and_explains(index):
-    s = Searcher.open(index / "full")
-    assert s.pipeline_name == "hybrid-rrf@0.25>>ranksvm"
+def test_served_pipeline_is_the_evaluated_pipeline(fold):
+    tmp, ds, test, evaluated = fold
+    served = Searcher.open(tmp / "full")
+    assert served.pipeline_name == evaluated.name == "hybrid-rrf@0.25>>ranksvm"
+    queries = {q.qid: q for q in ds.queries}
+    data = EvalData.from_lecard_v1(ds)
+    assert test
+    for name in ("corpus", "official"):
+        protocol = get_protocol("lecard-v1", name)
+        run = run_ranker(evaluated, queries, protocol, data, test, depth=30, show_progress=False)
+        for qid in test:
+            cands = protocol.candidates(data, qid)
+            k = len(cands) if cands is not None else 30
+            hits = served.pipeline.rank(Query(qid, queries[qid].text), cands, k)
+            assert [h.case_id for h in hits] == list(run[qid]), (name, qid)
+            assert [h.score for h in hits] == pytest.approx(list(run[qid].values()), abs=1e-9)
+    # what a user sees is the prefix of what is evaluated
+    qid = test[0]
+    top = [h.case_id for h in served.search(queries[qid].text, k=10)]
+    assert top == [h.case_id for h in evaluated.rank(Query(qid, queries[qid].text), None, 30)][:10]
+
+
+def test_full_pipeline_ranks_and_explains(fold):
+    s = Searcher.open(fold[0] / "full")
     hits = s.search(DRUNK, k=5)
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert "危险驾驶罪" in hits[0].charges
     ex = hits[0].explanation
     assert ex["matched_sentences"] and {"query_sentence", "case_sentence", "weight"} <= set(ex["matched_sentences"][0])
+    assert ex["matched_sentences"][0]["query_sentence"] in DRUNK
     assert len(ex["predicted_articles"]) == 5
     # contributions are the RankSVM's decomposition of the score
     assert abs(sum(ex["contributions"].values()) - hits[0].score) < 1e-2
     assert ex["why"]
 
 
-def test_filters_and_similar(index):
-    s = Searcher.open(index / "full")
+def test_filters_and_similar(fold):
+    s = Searcher.open(fold[0] / "full")
     hits = s.search(DRUNK, k=5, filters=Filters(charges=["盗窃罪"]))
     assert hits and all("盗窃罪" in h.charges for h in hits)
     first = s.search(DRUNK, k=1)[0].case_id
@@ -73,11 +99,20 @@ def test_filters_and_similar(index):
     assert first not in [h.case_id for h in sim] and [h.rank for h in sim] == [1, 2, 3]
 
 
-def test_index_refuses_a_model_for_another_encoder(index, tmp_path):
+def test_index_refuses_a_model_for_another_encoder(fold, tmp_path):
     bad = tmp_path / "bad"
-    shutil.copytree(index / "full", bad)
+    shutil.copytree(fold[0] / "full", bad)
     manifest = (bad / "model" / "manifest.json").read_text(encoding="utf-8")
     (bad / "model" / "manifest.json").write_text(manifest.replace("random-ngram-v1", "other-encoder"),
                                                  encoding="utf-8")
     with pytest.raises(IndexMismatch, match="other-encoder"):
+        Searcher.open(bad)
+
+
+def test_index_refuses_an_unknown_layout_version(fold, tmp_path):
+    bad = tmp_path / "future"
+    shutil.copytree(fold[0] / "full", bad)
+    manifest = json.loads((bad / "manifest.json").read_text(encoding="utf-8"))
+    (bad / "manifest.json").write_text(json.dumps({**manifest, "version": 99}), encoding="utf-8")
+    with pytest.raises(IndexMismatch, match="layout version 99"):
         Searcher.open(bad)

@@ -7,7 +7,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-DEFAULT_RESULTS = Path("reports/results.json")
+from lcr.paths import reports_dir
+
+
+def default_results() -> Path:
+    """The catalogue: ``<reports>/results.json`` (see :mod:`lcr.paths`)."""
+    return reports_dir() / "results.json"
 
 
 @dataclass
@@ -27,14 +32,16 @@ class ResultEntry:
         return self.dataset, self.protocol, self.queries, self.system
 
 
-def load_results(path: Path = DEFAULT_RESULTS) -> list[ResultEntry]:
+def load_results(path: Path | None = None) -> list[ResultEntry]:
+    path = path or default_results()
     if not path.exists():
         return []
     return [ResultEntry(**e) for e in json.loads(path.read_text(encoding="utf-8"))]
 
 
-def upsert_result(entry: ResultEntry, path: Path = DEFAULT_RESULTS) -> None:
+def upsert_result(entry: ResultEntry, path: Path | None = None) -> None:
     """Add ``entry``, replacing an earlier one for the same dataset/protocol/queries/system."""
+    path = path or default_results()
     entries = [e for e in load_results(path) if e.key != entry.key] + [entry]
     entries.sort(key=lambda e: e.key)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,8 @@ from tqdm import tqdm
 from lcr.eval.data import EvalData
 from lcr.eval.protocols import EvalResult, Protocol
 from lcr.eval.querysets import cv5_folds, merge_fold_runs, query_set
+from lcr.ranking import Ranker
 from lcr.records import Query, Run
-from lcr.retrieve.base import Ranker
 
 log = logging.getLogger(__name__)
 

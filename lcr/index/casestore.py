@@ -14,9 +14,11 @@ import os
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
+
+from tqdm import tqdm
 
 from lcr.errors import BadInput, CaseNotFound, IndexMismatch, IndexMissing
 from lcr.index.manifest import case_hash, corpus_checksum
@@ -194,6 +196,15 @@ class CaseStore:
         if row is None:
             raise CaseNotFound(f"case {case_id!r} is not in the case store")
         return _case(row)
+
+    def iter_cases(self, batch: int = 256, show_progress: bool = False, desc: str = "") -> Iterator[Case]:
+        """Every case, in id order, read ``batch`` at a time (never the whole corpus in memory)."""
+        ids = self.ids()
+        with tqdm(total=len(ids), desc=desc, unit="case", disable=not show_progress) as bar:
+            for chunk_ids in batched(ids, batch):
+                chunk = self.get_many(chunk_ids)
+                yield from chunk
+                bar.update(len(chunk))
 
     def get_many(self, case_ids: Sequence[str]) -> list[Case]:
         """Cases in the order given; ``CaseNotFound`` names any missing ids."""

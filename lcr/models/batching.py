@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from lcr.index.sentence_store import SentenceStore
+from lcr.encode.sentence_store import SentenceStore
 
 
 def pad_cases(store: SentenceStore, case_ids: Sequence[str], max_sentences: int | None = None

@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from lcr import __version__
 from lcr.errors import IndexMismatch, IndexMissing
 from lcr.models.labels import ArticleLabels
 from lcr.models.lcm_lai import LcmLai, LcmLaiConfig
@@ -24,8 +25,6 @@ def save_model(folder: Path, model: LcmLai, labels: ArticleLabels, encoder_name:
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(folder / "model.safetensors"))
     (folder / "config.json").write_text(json.dumps(model.config.to_dict(), indent=1), encoding="utf-8")
     labels.save(folder / "labels.json")
-    from lcr import __version__
-
     manifest = {"kind": MODEL_KIND, "format_version": FORMAT_VERSION, "lcr_version": __version__,
                 "torch_version": torch.__version__, "encoder": encoder_name, "n_articles": len(labels),
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}

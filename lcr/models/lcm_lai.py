@@ -29,11 +29,16 @@ semantic only: ``lcm-lai-semantic-only``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from lcr.encode.sentence_store import SentenceStore
+from lcr.models.batching import pad_cases
 
 FEATURE_NAMES = ("attended_semantic", "best_sentence_match", "attended_article", "case_article_cosine",
                  "mean_sentence_cosine")
@@ -175,3 +180,18 @@ def pairwise_ranking_loss(scores: torch.Tensor, grades: torch.Tensor, group: tor
     diff = scores.unsqueeze(1) - scores.unsqueeze(0)
     weight = (grades.unsqueeze(1) - grades.unsqueeze(0)).float()
     return (F.softplus(-diff) * weight)[pairs].sum() / weight[pairs].sum()
+
+
+@torch.no_grad()
+def case_vectors(model: LcmLai, sentences: SentenceStore, ids: Sequence[str], max_sentences: int,
+                 article_weight: float, chunk: int = 512) -> tuple[np.ndarray, np.ndarray | None]:
+    """LCM-LAI case vectors (and case-level article probabilities) for ``ids``: what an index's FAISS
+    part holds, and what a fold model's evaluation searches."""
+    vecs, probs = [], []
+    for start in range(0, len(ids), chunk):
+        emb, mask = pad_cases(sentences, ids[start : start + chunk], max_sentences)
+        view = model.view(emb, mask)
+        vecs.append(model.case_vectors(view, article_weight).numpy())
+        if view.case_logits is not None:
+            probs.append(view.case_logits.sigmoid().numpy())
+    return np.concatenate(vecs), (np.concatenate(probs) if probs else None)

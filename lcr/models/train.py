@@ -8,41 +8,58 @@ query-candidate pairs: pairwise ranking loss + λ·LAP loss on the candidates wh
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tqdm import tqdm
 
-from lcr.index.sentence_store import SentenceStore
+from lcr.encode.sentence_store import SentenceStore
 from lcr.models.batching import pad_cases
 from lcr.models.lcm_lai import LcmLai, LcmLaiConfig, pairwise_ranking_loss
 from lcr.records import Qrels
 
 log = logging.getLogger(__name__)
 
+#: LcmLaiConfig fields a training config may override (dim and n_articles come from the data).
+MODEL_OVERRIDES = frozenset(f.name for f in dataclasses.fields(LcmLaiConfig)) - {"dim", "n_articles"}
 
-@dataclass
-class TrainConfig:
+
+class TrainConfig(BaseModel):
+    """How LCM-LAI is trained; an unknown key is an error, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     seed: int = 13
-    lr: float = 3e-3
-    weight_decay: float = 1e-4
-    lap_epochs: int = 20
-    lap_batch: int = 64
-    rank_steps: int = 300
-    queries_per_step: int = 4
-    max_sentences: int = 12
-    label_min_count: int = 3
-    model: dict = field(default_factory=dict)  # LcmLaiConfig overrides
+    lr: float = Field(3e-3, gt=0)
+    weight_decay: float = Field(1e-4, ge=0)
+    lap_epochs: int = Field(20, ge=0)
+    lap_batch: int = Field(64, ge=1)
+    rank_steps: int = Field(300, ge=0)
+    queries_per_step: int = Field(4, ge=1)
+    max_sentences: int = Field(12, ge=1)
+    label_min_count: int = Field(3, ge=1)
+    model: dict[str, bool | int | float] = Field(default_factory=dict, description="LcmLaiConfig overrides")
+
+    @field_validator("model")
+    @classmethod
+    def _known_model_keys(cls, value: dict) -> dict:
+        unknown = sorted(set(value) - MODEL_OVERRIDES)
+        if unknown:
+            raise ValueError(f"unknown model setting(s) {unknown}; known: {sorted(MODEL_OVERRIDES)}")
+        return value
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return self.model_dump()
 
 
 def seed_everything(seed: int) -> None:
+    """Seed every generator training draws from. Each training phase calls it first, so a model does not
+    depend on what ran before it in the process (another fold, or a pre-training loaded from disk)."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -58,6 +75,7 @@ def pretrain_lap(model: LcmLai, store: SentenceStore, targets: Mapping[str, np.n
     """LAP-only epochs over the cases in ``targets`` (case id -> multi-hot article vector)."""
     if not model.config.use_lap or cfg.lap_epochs == 0:
         return []
+    seed_everything(cfg.seed)
     ids = sorted(targets)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     rng = random.Random(cfg.seed)
@@ -89,6 +107,7 @@ def train_ranking(model: LcmLai, queries: SentenceStore, cases: SentenceStore, q
     qids = [q for q in train_qids if q in qrels and q in queries]
     if not qids:
         return []
+    seed_everything(cfg.seed + 1)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     rng = random.Random(cfg.seed + 1)
     n_art = model.config.n_articles

@@ -1,4 +1,4 @@
-"""Feature tables for learned rerankers, and the RankSVM reranker stage.
+"""Feature tables for learned rerankers.
 
 The pipeline computes feature values (BM25, dense cosine, LCM-LAI scores, …) per query and candidate;
 this module only lays them out as a matrix with a fixed column order. What decides the columns
@@ -13,29 +13,25 @@ depth as in training.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 
 from lcr.errors import BadInput, IndexMismatch
-from lcr.records import Qrels, Query, ScoredCase
-from lcr.rerank.ranksvm import RankSVM
-from lcr.retrieve.base import finalise
+from lcr.models.ranksvm import RankSVM
+from lcr.records import Qrels
 
 log = logging.getLogger(__name__)
 
 Normalise = Literal["none", "query-zscore", "query-minmax"]
 NORMALISATIONS: tuple[Normalise, ...] = ("none", "query-zscore", "query-minmax")
 MISSING_SUFFIX = "_missing"
-CONTRIB_PREFIX = "contrib:"
 SPEC_KEY = "feature_spec"
 
 # qid -> case_id -> feature -> value
 FeatureValues = Mapping[str, Mapping[str, Mapping[str, float]]]
-# (query, its first-stage hits) -> case_id -> feature -> value
-Featurizer = Callable[[Query, list[ScoredCase]], Mapping[str, Mapping[str, float]]]
 
 
 @dataclass(frozen=True)
@@ -164,42 +160,6 @@ class FeatureTable:
     def row(self, i: int) -> dict[str, float]:
         """Features of row ``i`` by name."""
         return {name: float(v) for name, v in zip(self.feature_names, self.matrix[i], strict=True)}
-
-
-class RankSVMReranker:
-    """Re-scores first-stage hits with a fitted RankSVM.
-
-    ``featurize(query, hits)`` gives each hit's feature values; the table is built with the model's
-    saved :class:`FeatureSpec` (or ``spec``). Each returned hit carries the model's input features and,
-    under ``contrib:<name>``, each feature's share of its score.
-    """
-
-    name = "ranksvm"
-
-    def __init__(self, model: RankSVM, featurize: Featurizer, spec: FeatureSpec | None = None) -> None:
-        self.spec = spec if spec is not None else FeatureSpec.of(model)
-        if model.feature_names != self.spec.columns:
-            raise IndexMismatch(
-                f"RankSVM model expects features {model.feature_names}, the feature spec gives {self.spec.columns}"
-            )
-        self.model = model
-        self.featurize = featurize
-
-    def rerank(self, query: Query, hits: list[ScoredCase], k: int) -> list[ScoredCase]:
-        if not hits:
-            return []
-        ids = [h.case_id for h in hits]
-        if len(set(ids)) != len(ids):
-            raise BadInput(f"duplicate case ids among the hits for query {query.qid!r}")
-        values = self.featurize(query, hits)
-        table = FeatureTable.build({query.qid: {cid: values.get(cid, {}) for cid in ids}}, self.spec)
-        scores = self.model.decision_function(table.matrix)
-        out = []
-        for i, hit in enumerate(hits):
-            contrib = self.model.contributions(table.matrix[i])
-            features = {**hit.features, **table.row(i), **{CONTRIB_PREFIX + n: v for n, v in contrib.items()}}
-            out.append(ScoredCase(hit.case_id, float(scores[i]), features=features))
-        return finalise(out)[:k]
 
 
 def _value(feats: Mapping[str, float], name: str, qid: str, case_id: str) -> float:

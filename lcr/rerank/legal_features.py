@@ -17,14 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
 from lcr.index.casestore import CaseStore
 from lcr.index.lexical import LexicalBackend
 from lcr.law import criminal_law
-from lcr.models.batching import pad_cases
 from lcr.models.labels import ArticleLabels
-from lcr.records import Query
+from lcr.records import Evidence, Query
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker
 
 LEXICAL_FIELDS = ("facts", "reasoning", "full_text")
@@ -42,24 +40,18 @@ def charge_articles(labels: ArticleLabels) -> dict[str, list[int]]:
 
 
 class LegalFeatures:
-    def __init__(self, lexical: LexicalBackend, store: CaseStore, e5: E5CosineRanker, lcm: LcmLaiRanker,
-                 labels: ArticleLabels):
+    """Feature values of (query, candidate) pairs, and the evidence computed on the way (the LCM-LAI
+    sentence matches and the query's predicted articles), so explaining a ranking recomputes nothing."""
+
+    def __init__(self, lexical: LexicalBackend, store: CaseStore, e5: E5CosineRanker, lcm: LcmLaiRanker):
         self.lexical = lexical
         self.store = store
         self.e5 = e5
         self.lcm = lcm
-        self.labels = labels
-        self._charges = charge_articles(labels)
-        self._specific = np.array([int(k.split(":")[1].split("-")[0]) >= 102 for k in labels.keys])
+        self.labels = lcm.labels
+        self._charges = charge_articles(self.labels)
+        self._specific = np.array([int(k.split(":")[1].split("-")[0]) >= 102 for k in self.labels.keys])
         self._memo: dict[tuple, dict[str, dict[str, float]]] = {}
-
-    @torch.no_grad()
-    def query_articles(self, query: Query) -> np.ndarray:
-        model = self.lcm.model
-        if not model.config.use_lap:
-            return np.zeros(len(self.labels), dtype=np.float32)
-        emb, mask = pad_cases(self.lcm.queries(query), [query.qid], self.lcm.max_sentences)
-        return model.view(emb, mask).case_logits[0].sigmoid().numpy()
 
     def __call__(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Feature values of each candidate; memoised per (query, candidates), since evaluation ranks the
@@ -71,6 +63,12 @@ class LegalFeatures:
             self._memo[key] = self._compute(query, list(case_ids))
         return self._memo[key]
 
+    def evidence(self, query: Query, case_ids: Sequence[str]) -> dict[str, Evidence]:
+        """Each candidate's matched sentence pairs and the query's predicted articles (shared)."""
+        predicted = self.lcm.predicted_articles(query)
+        matches = self.lcm.pair_features(query, [c for c in case_ids if c in self.lcm.cases])
+        return {c: Evidence(matches[c].matched if c in matches else [], predicted) for c in case_ids}
+
     def _compute(self, query: Query, ids: list[str]) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {c: {} for c in ids}
         for field in LEXICAL_FIELDS:
@@ -79,10 +77,9 @@ class LegalFeatures:
         for h in self.e5.rank(query, ids, len(ids)):
             out[h.case_id]["e5_cosine"] = h.score
         # one pass of the model gives both the pooled pair representation and the LCM-LAI score
-        for c, feats in self.lcm.pair_features(query, [c for c in ids if c in self.lcm.cases],
-                                               with_score=True).items():
-            out[c].update(feats)
-        probs = self.query_articles(query)
+        for c, match in self.lcm.pair_features(query, [c for c in ids if c in self.lcm.cases]).items():
+            out[c].update(match.features)
+        probs = self.lcm.query_articles(query)
         for cid, (charges, articles) in self.store.legal_many(ids).items():
             cited = self.labels.multi_hot(articles) > 0
             row = out[cid]

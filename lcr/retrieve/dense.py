@@ -8,19 +8,51 @@ vectors, or mean sentence embeddings for the plain cosine).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from lcr.encode.encoder import Encoder
+from lcr.encode.sentence_store import SentenceStore
+from lcr.encode.sentences import select_sentences
+from lcr.errors import BadQuery
 from lcr.index.dense import DenseIndex
-from lcr.index.sentence_store import SentenceStore
+from lcr.law import describe
 from lcr.models.batching import pad_cases
-from lcr.models.lcm_lai import FEATURE_NAMES, LcmLai
-from lcr.records import Query, ScoredCase
-from lcr.retrieve.base import finalise
+from lcr.models.labels import ArticleLabels
+from lcr.models.lap import top_articles
+from lcr.models.lcm_lai import FEATURE_NAMES, CaseView, LcmLai, case_vectors
+from lcr.ranking import finalise
+from lcr.records import PredictedArticle, Query, ScoredCase, SentencePair
 
 #: Returns the sentence store holding a query (encoding it on the fly if needed).
 QueryStore = Callable[[Query], SentenceStore]
+#: Sentence pairs shown per candidate, and articles shown per query, in explanations.
+MATCHED_PAIRS = 3
+PREDICTED_ARTICLES = 5
+
+
+class QueryEncoder:
+    """A :data:`QueryStore` that encodes a query's fact sentences, selected exactly as the corpus's are
+    (and stored as float16 like theirs), once per query object: every stage of one pipeline call that
+    reads the query's sentences gets the same store."""
+
+    def __init__(self, encoder: Encoder, max_sentences: int):
+        self.encoder = encoder
+        self.max_sentences = max_sentences
+        self._last: tuple[Query, SentenceStore] | None = None
+
+    def __call__(self, query: Query) -> SentenceStore:
+        last = self._last
+        if last is not None and last[0] is query:
+            return last[1]
+        sents = select_sentences(query.text, self.max_sentences)
+        if not sents:
+            raise BadQuery("the query has no usable fact sentence")
+        store = SentenceStore.encode([query.qid], [sents], self.encoder, show_progress=False)
+        self._last = (query, store)
+        return store
 
 
 def mean_vectors(store: SentenceStore, ids: Sequence[str]) -> np.ndarray:
@@ -93,70 +125,106 @@ class ViewCache:
         return self.model.assemble(z, sal, logits, mask)
 
 
-class LcmLaiRanker:
-    """LCM-LAI matching score over given candidates; FAISS over article-aware case vectors otherwise."""
+@dataclass
+class PairMatch:
+    """LCM-LAI's reading of one (query, candidate) pair: the pooled pair representation
+    (``FEATURE_NAMES``) and the model's score under ``lcm_lai``, and the closest sentence pairs."""
 
-    def __init__(self, name: str, model: LcmLai, queries: QueryStore, cases: SentenceStore, max_sentences: int,
-                 article_weight: float = 0.3, dense: DenseIndex | None = None, view_cache: ViewCache | None = None):
+    features: dict[str, float]
+    matched: list[SentencePair]
+
+
+class LcmLaiRanker:
+    """LCM-LAI matching score over given candidates; FAISS over article-aware case vectors otherwise.
+
+    The query's view (its sentences through the model) and its pair matches are computed once per query
+    object, so the first stage, the reranker's features and the explanation share one model pass."""
+
+    def __init__(self, name: str, model: LcmLai, labels: ArticleLabels, queries: QueryStore,
+                 cases: SentenceStore, max_sentences: int, article_weight: float = 0.3,
+                 dense: DenseIndex | None = None, view_cache: ViewCache | None = None):
         """``dense`` / ``view_cache``: an index's stored FAISS index and precomputed candidate views (built
-        on first use from the model when not given)."""
+        here from the model when not given)."""
         self.name = name
         self.model = model
+        self.labels = labels
         self.queries = queries
         self.cases = cases
         self.max_sentences = max_sentences
         self.article_weight = article_weight
-        self._dense = dense
-        self.view_cache = view_cache
+        self.view_cache = view_cache if view_cache is not None else ViewCache(model, cases)
+        self.dense = dense if dense is not None else DenseIndex.build(
+            cases.case_ids, case_vectors(model, cases, cases.case_ids, max_sentences, article_weight)[0])
+        self._view: tuple[Query, CaseView] | None = None
+        self._pairs: tuple[Query, dict[str, PairMatch]] | None = None
 
-    def case_view(self, case_ids: Sequence[str]):
-        """The candidates' views: from the precomputed :class:`ViewCache` when one is attached."""
-        if self.view_cache is not None:
-            return self.view_cache.view(case_ids, self.max_sentences)
-        c_emb, c_mask = pad_cases(self.cases, case_ids, self.max_sentences)
-        return self.model.view(c_emb, c_mask)
+    @torch.no_grad()
+    def query_view(self, query: Query) -> CaseView:
+        last = self._view
+        if last is not None and last[0] is query:
+            return last[1]
+        emb, mask = pad_cases(self.queries(query), [query.qid], self.max_sentences)
+        view = self.model.view(emb, mask)
+        self._view = (query, view)
+        return view
 
     @torch.no_grad()
     def query_vector(self, query: Query) -> np.ndarray:
-        emb, mask = pad_cases(self.queries(query), [query.qid], self.max_sentences)
-        return self.model.case_vectors(self.model.view(emb, mask), self.article_weight)[0].numpy()
+        return self.model.case_vectors(self.query_view(query), self.article_weight)[0].numpy()
 
-    def dense_index(self) -> DenseIndex:
-        if self._dense is None:
-            from lcr.index.bundle import case_vectors
+    def query_articles(self, query: Query) -> np.ndarray:
+        """The query's predicted probability of each label article (zeros without LAP)."""
+        view = self.query_view(query)
+        if view.case_logits is None:
+            return np.zeros(len(self.labels), dtype=np.float32)
+        return view.case_logits[0].sigmoid().numpy()
 
-            vecs, _ = case_vectors(self.model, self.cases, self.cases.case_ids, self.max_sentences,
-                                   self.article_weight)
-            self._dense = DenseIndex.build(self.cases.case_ids, vecs)
-        return self._dense
+    def predicted_articles(self, query: Query, top: int = PREDICTED_ARTICLES) -> list[PredictedArticle]:
+        if not self.model.config.use_lap:
+            return []
+        return [PredictedArticle(key, describe(key), p)
+                for key, p in top_articles(self.query_articles(query), self.labels, top)]
 
     def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
         if candidates is None:
-            hits = self.dense_index().search(self.query_vector(query), k)
+            hits = self.dense.search(self.query_vector(query), k)
             return finalise([ScoredCase(c, s, features={"lcm_lai_dense": s}) for c, s in hits])
-        ids = [c for c in candidates if c in self.cases]
-        feats = self.pair_features(query, ids, with_score=True)
-        return finalise([ScoredCase(c, feats[c]["lcm_lai"], features={"lcm_lai": feats[c]["lcm_lai"]})
-                         for c in ids])[:k]
+        matches = self.pair_features(query, [c for c in candidates if c in self.cases])
+        return finalise([ScoredCase(c, m.features["lcm_lai"], features={"lcm_lai": m.features["lcm_lai"]})
+                         for c, m in matches.items()])[:k]
+
+    def pair_features(self, query: Query, case_ids: Sequence[str]) -> dict[str, PairMatch]:
+        """Each candidate's :class:`PairMatch`, computed once per query (later calls for the same query
+        object compute only the candidates not seen yet)."""
+        last = self._pairs
+        known = last[1] if last is not None and last[0] is query else {}
+        todo = [c for c in dict.fromkeys(case_ids) if c not in known]
+        if todo:
+            known = {**known, **self._match(query, todo)}
+            self._pairs = (query, known)
+        return {c: known[c] for c in case_ids}
 
     @torch.no_grad()
-    def pair_features(self, query: Query, case_ids: Sequence[str], with_score: bool = False,
-                      chunk: int = 256) -> dict[str, dict[str, float]]:
-        """The pooled pair representation (``FEATURE_NAMES``) of each candidate, for RankSVM; with
-        ``with_score`` also the model's own score (``lcm_lai``) from the same pass. Candidates go through
-        the model ``chunk`` at a time, so memory stays bounded for large candidate sets."""
-        out: dict[str, dict[str, float]] = {}
-        if not case_ids:
-            return out
-        q_emb, q_mask = pad_cases(self.queries(query), [query.qid], self.max_sentences)
-        q_view = self.model.view(q_emb, q_mask)
+    def _match(self, query: Query, case_ids: list[str], chunk: int = 256) -> dict[str, PairMatch]:
+        """Candidates go through the model ``chunk`` at a time, so memory stays bounded."""
+        q_view = self.query_view(query)
+        q_texts = self.queries(query).texts(query.qid)
+        out: dict[str, PairMatch] = {}
         for start in range(0, len(case_ids), chunk):
             ids = case_ids[start : start + chunk]
-            idx = torch.zeros(len(ids), dtype=torch.long)
-            feats, _ = self.model.pair_features(q_view.select(idx), self.case_view(ids))
+            feats, att = self.model.pair_features(q_view.select(torch.zeros(len(ids), dtype=torch.long)),
+                                                  self.view_cache.view(ids, self.max_sentences))
             scores = self.model.head(feats).squeeze(-1)
-            for c, f, s in zip(ids, feats, scores, strict=True):
-                out[c] = dict(zip(FEATURE_NAMES, map(float, f), strict=True))
-                if with_score:
-                    out[c]["lcm_lai"] = float(s)
+            weight = att * q_view.salience[0].unsqueeze(-1)  # attention × query-sentence salience
+            flat = weight.flatten(1)
+            top_w, top_i = flat.topk(min(MATCHED_PAIRS, flat.shape[1]), dim=1)
+            width = weight.shape[2]
+            for b, c in enumerate(ids):
+                values = dict(zip(FEATURE_NAMES, map(float, feats[b]), strict=True))
+                values["lcm_lai"] = float(scores[b])
+                c_texts = self.cases.texts(c)
+                pairs = [SentencePair(q_texts[i // width], c_texts[i % width], round(float(w), 4))
+                         for w, i in zip(top_w[b].tolist(), top_i[b].tolist(), strict=True)
+                         if w > 0 and i // width < len(q_texts) and i % width < len(c_texts)]
+                out[c] = PairMatch(values, pairs)
         return out

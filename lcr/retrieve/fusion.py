@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from lcr.errors import BadInput
-from lcr.records import Query, ScoredCase
-from lcr.retrieve.base import Ranker, finalise
+from lcr.ranking import Ranker, finalise
+from lcr.records import Evidence, Query, ScoredCase
 
 Fusion = Literal["rrf", "weighted"]
 
@@ -24,7 +24,7 @@ DENSE_WEIGHT = 0.25
 
 class FusionRanker:
     def __init__(self, rankers: Sequence[Ranker], method: Fusion = "rrf", weights: Sequence[float] | None = None,
-                 depth: int = 200, rrf_k: int = 60, name: str | None = None):
+                 depth: int = 100, rrf_k: int = 60, name: str | None = None):
         if method not in ("rrf", "weighted"):
             raise BadInput(f"fusion must be 'rrf' or 'weighted', got {method!r}")
         self.rankers = list(rankers)
@@ -40,10 +40,13 @@ class FusionRanker:
         depth = max(k, self.depth) if candidates is None else len(candidates)
         fused: dict[str, float] = {}
         features: dict[str, dict[str, float]] = {}
+        evidence: dict[str, Evidence] = {}
         for ranker, w in zip(self.rankers, self.weights, strict=True):
             hits = ranker.rank(query, candidates, depth)
             for h in hits:
                 features.setdefault(h.case_id, {}).update(h.features)
+                if h.evidence is not None:
+                    evidence[h.case_id] = h.evidence.merged(evidence.get(h.case_id))
             if self.method == "rrf":
                 for h in hits:
                     fused[h.case_id] = fused.get(h.case_id, 0.0) + w / (self.rrf_k + h.rank)
@@ -52,5 +55,5 @@ class FusionRanker:
                 span = (hi - lo) or 1.0
                 for h in hits:
                     fused[h.case_id] = fused.get(h.case_id, 0.0) + w * (h.score - lo) / span
-        hits = [ScoredCase(c, s, features=features.get(c, {})) for c, s in fused.items()]
+        hits = [ScoredCase(c, s, features=features.get(c, {}), evidence=evidence.get(c)) for c, s in fused.items()]
         return finalise(hits)[:k]

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from lcr.errors import BadQuery
 from lcr.index.lexical import LexicalBackend
+from lcr.ranking import finalise
 from lcr.records import Query, ScoredCase
-from lcr.retrieve.base import finalise
 
 
 class BM25Ranker:

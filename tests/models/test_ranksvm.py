@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
-from lcr.rerank.ranksvm import Loss, PairWeight, RankSVM, grouped_folds, pair_indices
+from lcr.models.ranksvm import Loss, PairWeight, RankSVM, grouped_folds, pair_indices
 
 NAMES = ["bm25", "dense", "noise"]
 TRUE_W = np.array([2.0, 1.0, 0.0])

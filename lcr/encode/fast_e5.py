@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from lcr.encode.base import E5_PREFIX, Role, batches, check_role, l2_normalise
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
-from lcr.models.embedding_cache import cache_dir
-from lcr.models.encoder import E5_PREFIX, Role, batches, check_role, l2_normalise
+from lcr.paths import cache_dir
 
 if TYPE_CHECKING:
     import torch

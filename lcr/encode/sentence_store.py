@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lcr.encode.base import Encoder
 from lcr.errors import CaseNotFound, IndexMismatch, IndexMissing
-from lcr.models.encoder import Encoder
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,129 @@
+"""The systems ``lcr eval`` knows by name, each built from the product's own stages.
+
+Learned systems are per-fold factories: the evaluation runner asks for the ranker of fold *i*, built
+from models trained on the other folds' queries only. ``ranksvm`` and its variants are the production
+pipeline itself (:func:`~lcr.pipeline.compose.build_pipeline`'s composition, over the fold's models);
+the others are ablations composed of the same stages.
+
+* ``bm25-<field>``: BM25 over the index (no training);
+* ``e5-cosine``: the plain encoder's mean-sentence cosine;
+* ``lcm-lai``, ``lcm-lai-no-lap``, ``lcm-lai-semantic-only``, ``lcm-lai-pool``: LCM-LAI alone;
+* ``hybrid-rrf``/``hybrid-weighted`` [``@0.5``/``@0.25``]: BM25 ∪ LCM-LAI FAISS, dense weight 1 (or w);
+* ``ranksvm``, ``ranksvm-pool``, ``ranksvm-lcm-pooled``, ``ranksvm-minus-<group>``: hybrid >> RankSVM;
+* ``feature:<name>``: hybrid >> one feature alone.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import torch
+
+from data_tools.registry import load_benchmark
+from lcr.encode.embedding_cache import cached_encoder
+from lcr.errors import BadInput
+from lcr.eval.runner import RankerFactory
+from lcr.experiments.crossfit import (
+    FEATURE_SETS,
+    POOL_TRAINED,
+    fit_fold_ranksvm,
+    fold_stages,
+    training_values,
+)
+from lcr.experiments.crossval import VARIANTS, ExperimentConfig, Resources, fold_model, prepare
+from lcr.index.bundle import CASES, LEXICAL
+from lcr.index.casestore import CaseStore
+from lcr.index.lexical import TantivyBM25
+from lcr.models.ranksvm import RankSVM
+from lcr.pipeline.compose import FIRST_STAGE_DEPTH, Stages
+from lcr.ranking import Pipeline, Ranker
+from lcr.rerank.stages import ALL_FEATURES, FeatureReranker
+from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker, QueryEncoder
+from lcr.retrieve.lexical import BM25Ranker
+
+BM25_SYSTEMS = ("bm25-facts", "bm25-reasoning", "bm25-full-text")
+HYBRID_SYSTEMS = {f"hybrid-{f}{s}": (f, w) for f in ("rrf", "weighted")
+                  for s, w in (("", 1.0), ("@0.5", 0.5), ("@0.25", 0.25))}
+
+
+def system_names() -> list[str]:
+    return [*BM25_SYSTEMS, "e5-cosine", *VARIANTS, *HYBRID_SYSTEMS, *FEATURE_SETS,
+            *(f"feature:{f}" for f in ALL_FEATURES)]
+
+
+@functools.cache
+def resources(index_folder: Path, data: Path, config: Path | None = None) -> tuple[Resources, ExperimentConfig]:
+    # The heads are small: one torch thread is as fast, two collapse whenever anything else runs on a
+    # 2-core machine, and one thread keeps every sum in one order, so reruns give the same models.
+    torch.set_num_threads(1)
+    cfg = ExperimentConfig.load(config)
+    ds, queries = load_benchmark("lecard-v1", data)
+    return prepare(index_folder, queries, ds.qrels, cfg, pools=ds.pools), cfg
+
+
+@functools.cache
+def lexical_and_store(index_folder: Path) -> tuple[TantivyBM25, CaseStore]:
+    return TantivyBM25(progress=False).open(index_folder / LEXICAL), CaseStore.open(index_folder / CASES)
+
+
+@functools.cache
+def _fold_stages(index_folder: Path, data: Path, config: Path | None, fold: int,
+                 train_key: tuple[str, ...]) -> Stages:
+    res, cfg = resources(index_folder, data, config)
+    lexical, store = lexical_and_store(index_folder)
+    return fold_stages(res, cfg, lexical, store, fold, list(train_key))
+
+
+@functools.cache
+def _training_values(index_folder: Path, data: Path, config: Path | None, fold: int,
+                     train_key: tuple[str, ...], with_pools: bool):
+    """Cross-fitted training features of one fold (memoised: every RankSVM variant of the fold reuses them)."""
+    res, cfg = resources(index_folder, data, config)
+    lexical, store = lexical_and_store(index_folder)
+    ds, queries = load_benchmark("lecard-v1", data)
+    return training_values(res, cfg, lexical, store, fold, list(train_key), queries,
+                           ds.pools if with_pools else None)
+
+
+@functools.cache
+def fold_ranksvm(index_folder: Path, data: Path, config: Path | None, name: str, fold: int,
+                 train_key: tuple[str, ...]) -> RankSVM:
+    """The RankSVM ``name`` of one fold (memoised across protocols)."""
+    res, _ = resources(index_folder, data, config)
+    values = _training_values(index_folder, data, config, fold, train_key, name in POOL_TRAINED)
+    return fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[name])
+
+
+def build_system(system: str, index_folder: Path, data: Path, config: Path | None = None) -> Ranker | RankerFactory:
+    """The ranker (or per-fold factory) named ``system`` over the index at ``index_folder``."""
+    if system in BM25_SYSTEMS:
+        lexical, _ = lexical_and_store(index_folder)
+        return BM25Ranker(lexical, system.removeprefix("bm25-").replace("-", "_"))
+    if system not in system_names():
+        raise BadInput(f"unknown system {system!r}; choose one of {', '.join(system_names())} "
+                       "or a .trec run file")
+    if system == "e5-cosine":
+        res, cfg = resources(index_folder, data, config)
+        return E5CosineRanker(QueryEncoder(cached_encoder(cfg.encoder), cfg.train.max_sentences), res.cases)
+
+    def stages(fold: int, train_qids: list[str]) -> Stages:
+        return _fold_stages(index_folder, data, config, fold, tuple(sorted(train_qids)))
+
+    def factory(fold: int, train_qids: list[str]) -> Ranker:
+        if system in VARIANTS:
+            res, cfg = resources(index_folder, data, config)
+            model = fold_model(res, cfg, system, fold, train_qids)
+            queries = QueryEncoder(cached_encoder(cfg.encoder), cfg.train.max_sentences)
+            return LcmLaiRanker(system, model, res.labels, queries, res.cases, cfg.train.max_sentences,
+                                cfg.article_weight)
+        st = stages(fold, train_qids)
+        if system in HYBRID_SYSTEMS:
+            return st.first_stage(*HYBRID_SYSTEMS[system])
+        if system in FEATURE_SETS:
+            model = fold_ranksvm(index_folder, data, config, system, fold, tuple(sorted(train_qids)))
+            return st.pipeline(model, name=system)
+        feature = system.removeprefix("feature:")
+        return Pipeline(st.first_stage(), depth=FIRST_STAGE_DEPTH) >> FeatureReranker(feature, st.features)
+
+    return factory

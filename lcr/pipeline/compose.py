@@ -1,0 +1,87 @@
+"""The one place that builds the production pipeline.
+
+``build_pipeline`` turns an opened index (or one cross-validation fold's models, in the same shape)
+into the composed ranker that the ``Searcher``, the CLI, the API and the cv5 evaluation all use:
+
+* lexical-only index: ``bm25-facts``;
+* with an LCM-LAI dense part: ``hybrid-rrf@0.25`` = BM25 ∪ LCM-LAI FAISS, reciprocal rank fusion with
+  the dense list at weight 0.25 (:data:`lcr.retrieve.fusion.DENSE_WEIGHT`);
+* with a reranker too: ``hybrid-rrf@0.25>>ranksvm``, the RankSVM re-scoring the fused top
+  :data:`FIRST_STAGE_DEPTH`.
+
+The stages are built once per index: the query's per-call state (its encoded sentences, the model's
+view of it) travels with the :class:`~lcr.records.Query` object through one ``rank`` call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lcr.index.bundle import DenseParts, IndexBundle
+from lcr.index.casestore import CaseStore
+from lcr.index.lexical import LexicalBackend
+from lcr.models.ranksvm import RankSVM
+from lcr.ranking import Pipeline, Ranker
+from lcr.rerank.legal_features import LegalFeatures
+from lcr.rerank.stages import RankSVMReranker
+from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker, QueryEncoder
+from lcr.retrieve.fusion import DENSE_WEIGHT, Fusion, FusionRanker
+from lcr.retrieve.lexical import BM25Ranker
+
+#: How many first-stage cases the reranker re-scores (and each fused list's depth).
+FIRST_STAGE_DEPTH = 100
+
+
+@dataclass
+class PipelineParts:
+    """What a pipeline is built from: an index's parts, or one fold's (same shape)."""
+
+    lexical: LexicalBackend
+    store: CaseStore
+    dense: DenseParts | None = None
+    reranker: RankSVM | None = None
+    field: str = "facts"
+
+    @classmethod
+    def of(cls, bundle: IndexBundle, field: str = "facts") -> PipelineParts:
+        return cls(bundle.lexical, bundle.store, bundle.dense, bundle.reranker, field)
+
+
+class Stages:
+    """Every stage the parts offer, built once; pipelines (the production one, and the evaluation's
+    variants) are compositions of these same objects."""
+
+    def __init__(self, parts: PipelineParts):
+        self.parts = parts
+        self.bm25 = BM25Ranker(parts.lexical, parts.field)
+        self.lcm: LcmLaiRanker | None = None
+        self.e5: E5CosineRanker | None = None
+        self.features: LegalFeatures | None = None
+        d = parts.dense
+        if d is not None:
+            queries = QueryEncoder(d.encoder, d.max_sentences)
+            self.lcm = LcmLaiRanker("lcm-lai", d.model, d.labels, queries, d.sentences, d.max_sentences,
+                                    d.article_weight, dense=d.faiss)
+            self.e5 = E5CosineRanker(queries, d.sentences)
+            self.features = LegalFeatures(parts.lexical, parts.store, self.e5, self.lcm)
+
+    def first_stage(self, fusion: Fusion = "rrf", dense_weight: float = DENSE_WEIGHT) -> Ranker:
+        if self.lcm is None:
+            return self.bm25
+        suffix = "" if dense_weight == 1.0 else f"@{dense_weight:g}"
+        return FusionRanker([self.bm25, self.lcm], method=fusion, weights=[1.0, dense_weight],
+                            depth=FIRST_STAGE_DEPTH, name=f"hybrid-{fusion}{suffix}")
+
+    def pipeline(self, reranker: RankSVM | None = None, name: str = "ranksvm", fusion: Fusion = "rrf",
+                 dense_weight: float = DENSE_WEIGHT) -> Ranker:
+        first = self.first_stage(fusion, dense_weight)
+        if reranker is None or self.features is None:
+            return first
+        return Pipeline(first, depth=FIRST_STAGE_DEPTH) >> RankSVMReranker(reranker, self.features, name)
+
+
+def build_pipeline(parts: PipelineParts | IndexBundle) -> Ranker:
+    """The production pipeline over ``parts`` (see the module docstring)."""
+    if isinstance(parts, IndexBundle):
+        parts = PipelineParts.of(parts)
+    return Stages(parts).pipeline(parts.reranker)

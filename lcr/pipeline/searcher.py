@@ -1,0 +1,133 @@
+"""``Searcher``: facts in, ranked precedents with explanations out; used by the CLI and the API. Its
+pipeline comes from :func:`~lcr.pipeline.compose.build_pipeline`, as the evaluation's does; every hit
+explains itself from the evidence its stages computed (matched sentence pairs, predicted and shared
+articles, each feature's share of the score).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from lcr.errors import BadQuery
+from lcr.index.bundle import IndexBundle
+from lcr.law import describe
+from lcr.pipeline.compose import build_pipeline
+from lcr.ranking import Ranker
+from lcr.records import Evidence, Query, ScoredCase
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Filters:
+    """Restrict results to cases with any of ``charges`` / ``articles`` (keys like ``"刑法:133"``), a court
+    name containing ``court``, and a year in ``[year_from, year_to]``."""
+
+    charges: list[str] | None = None
+    articles: list[str] | None = None
+    court: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+
+    def active(self) -> bool:
+        return any(v is not None for v in (self.charges, self.articles, self.court, self.year_from, self.year_to))
+
+
+@dataclass
+class SearchHit:
+    case_id: str
+    rank: int
+    score: float
+    title: str
+    court: str
+    year: int | None
+    charges: list[str]
+    articles: list[str]
+    snippet: str
+    explanation: dict = field(default_factory=dict)
+
+
+class Searcher:
+    """Facts in, ranked precedents with explanations out, over one opened index. The pipeline is built
+    once, here, by :func:`~lcr.pipeline.compose.build_pipeline`: the same function the evaluation uses."""
+
+    def __init__(self, bundle: IndexBundle):
+        self.bundle = bundle
+        self.store = bundle.store
+        self.manifest = bundle.manifest
+        self.index_dir = bundle.folder
+        if bundle.dense is not None:
+            # The LCM-LAI heads are small: one torch thread is as fast, and two collapse (OpenMP barriers
+            # spin) as soon as anything else runs on the machine, e.g. the encoder's threads or a request.
+            torch.set_num_threads(1)
+        self.pipeline: Ranker = build_pipeline(bundle)
+
+    @classmethod
+    def open(cls, index: str | Path) -> Searcher:
+        return cls(IndexBundle.open(index))
+
+    @property
+    def pipeline_name(self) -> str:
+        return self.pipeline.name
+
+    def search(self, text: str, k: int = 10, filters: Filters | None = None, qid: str = "query") -> list[SearchHit]:
+        if not text or not text.strip():
+            raise BadQuery("the query text is empty: give the facts of a case")
+        if k < 1:
+            raise BadQuery(f"k must be at least 1, got {k}")
+        candidates = None
+        if filters is not None and filters.active():
+            year = None
+            if filters.year_from is not None or filters.year_to is not None:
+                year = (filters.year_from or 0, filters.year_to or 9999)
+            candidates = sorted(self.store.filter_ids(filters.charges, filters.articles, filters.court, year))
+            if not candidates:
+                return []
+        hits = self.pipeline.rank(Query(qid, text), candidates, k)
+        return [self._hit(h) for h in hits]
+
+    def similar(self, case_id: str, k: int = 10, filters: Filters | None = None) -> list[SearchHit]:
+        """Cases similar to an indexed case, read from its facts only (never its reasoning)."""
+        facts = self.store.facts(case_id)
+        hits = self.search(facts, k + 1, filters, qid=f"similar:{case_id}")
+        kept = [h for h in hits if h.case_id != case_id][:k]
+        for rank, h in enumerate(kept, 1):
+            h.rank = rank
+        return kept
+
+    # -- explanations: read from the evidence the stages handed back --------------------------------
+    def _hit(self, h: ScoredCase) -> SearchHit:
+        case = self.store.get(h.case_id)
+        crim = sorted({a.key for a in case.articles if a.statute == "刑法"},
+                      key=lambda k: (int(k.split(":")[1].split("-")[0]), k))
+        ev = h.evidence or Evidence()
+        features = {k: round(v, 4) for k, v in h.features.items()}
+        contributions = {k: round(v, 4) for k, v in ev.contributions.items()}
+        matched = [{"query_sentence": p.query_sentence, "case_sentence": p.case_sentence, "weight": p.weight}
+                   for p in ev.matched_sentences]
+        predicted = [{"article": p.article, "name": p.name, "probability": round(p.probability, 4)}
+                     for p in ev.predicted_articles]
+        likely = {p.article for p in ev.predicted_articles if p.probability >= 0.3}
+        shared = [a for a in crim if a in likely]
+        why = []
+        if shared:
+            why.append("cites the articles predicted for the query: " + ", ".join(describe(a) for a in shared))
+        if contributions:
+            top = sorted(contributions.items(), key=lambda kv: -kv[1])[:3]
+            why.append("strongest signals: " + ", ".join(f"{n} ({v:+.2f})" for n, v in top))
+        if matched:
+            why.append(f"closest facts: 「{matched[0]['query_sentence'][:40]}」 ↔ 「{matched[0]['case_sentence'][:40]}」")
+        explanation: dict = {"features": features, "articles": [describe(a) for a in crim], "why": why}
+        if matched:
+            explanation["matched_sentences"] = matched
+        if predicted:
+            explanation["predicted_articles"] = predicted
+            explanation["shared_articles"] = shared
+        if contributions:
+            explanation["contributions"] = contributions
+        return SearchHit(h.case_id, h.rank, h.score, case.title, case.court, case.year, case.charges, crim,
+                         case.facts[:200], explanation)
