@@ -131,6 +131,26 @@ def search(
             typer.echo(f"     {line}")
 
 
+@app.command()
+def serve(
+    index: Annotated[str | None, typer.Option(help="Index path or name under $LCR_INDEX_DIR "
+                                                   "(default: $LCR_INDEX, else sample).")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default: $LCR_HOST, else 127.0.0.1). "
+                                                  "Every interface (0.0.0.0, ::) needs LCR_ALLOW_PUBLIC=1: "
+                                                  "the API has no authentication.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: $LCR_PORT, else 8000).")] = None,
+    log_level: Annotated[str | None, typer.Option(help="debug | info | warning | error "
+                                                       "(default: $LCR_LOG_LEVEL, else info).")] = None,
+):
+    """Serve the search API over HTTP (FastAPI + uvicorn): /v1 search, cases, similar cases, health; docs at
+    /docs. The index is opened before anything listens (exit 3 if missing, 4 if unreadable; 2 bad settings)."""
+    from lcr.api import Settings
+    from lcr.api import serve as serve_api
+
+    settings = Settings.from_env(index=index, host=host, port=port, log_level=log_level)
+    serve_api(settings)
+
+
 @app.command("eval")
 def evaluate(
     system: Annotated[str, typer.Option(help="System(s), comma-separated: bm25-facts, bm25-full-text, bm25-reasoning, "

@@ -11,8 +11,8 @@ import pytest
 
 from data_tools.registry import iter_corpus
 from lcr.eval import get_protocol
-from lcr.experiments.evaluate import load_eval_data
 from lcr.eval.runner import evaluate
+from lcr.experiments.evaluate import load_eval_data
 from lcr.index.bundle import build_index
 from lcr.index.lexical import TantivyBM25
 from lcr.retrieve.lexical import BM25Ranker

@@ -55,14 +55,15 @@ class DenseConfig:
 
 
 def resolve_index(path_or_name: str | Path) -> Path:
-    """An index path, or a name under the indexes folder (``$LCR_INDEX_DIR``, see :mod:`lcr.paths`)."""
+    """A bare name (``sample``) is an index under the indexes folder (``$LCR_INDEX_DIR``, see
+    :mod:`lcr.paths`); anything with a folder in it is a path."""
     path = Path(path_or_name)
-    if (path / "manifest.json").exists():
-        return path
     named = indexes_dir() / str(path_or_name)
-    if (named / "manifest.json").exists():
-        return named
-    where = f"{path}" if path.is_absolute() or len(path.parts) > 1 else f"{path} (nor {named})"
+    bare = not path.is_absolute() and len(path.parts) == 1
+    for candidate in ((named, path) if bare else (path,)):
+        if (candidate / "manifest.json").exists():
+            return candidate
+    where = f"{path} (nor {named})" if bare else f"{path}"
     raise IndexMissing(f"no index at {where}; build one with `lcr index build`")
 
 

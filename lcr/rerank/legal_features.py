@@ -26,6 +26,8 @@ from lcr.records import Evidence, Query
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker
 
 LEXICAL_FIELDS = ("facts", "reasoning", "full_text")
+#: (query, candidates) feature sets kept: enough for an evaluation fold's queries under every protocol.
+MEMO_SIZE = 512
 
 
 def charge_articles(labels: ArticleLabels) -> dict[str, list[int]]:
@@ -57,11 +59,12 @@ class LegalFeatures:
         """Feature values of each candidate; memoised per (query, candidates), since evaluation ranks the
         same pairs by the full model and by every single feature."""
         key = (query.qid, hash(query.text), tuple(case_ids))
-        if key not in self._memo:
-            if len(self._memo) >= 4096:
+        values = self._memo.get(key)
+        if values is None:
+            if len(self._memo) >= MEMO_SIZE:
                 self._memo.clear()
-            self._memo[key] = self._compute(query, list(case_ids))
-        return self._memo[key]
+            values = self._memo[key] = self._compute(query, list(case_ids))
+        return values
 
     def evidence(self, query: Query, case_ids: Sequence[str]) -> dict[str, Evidence]:
         """Each candidate's matched sentence pairs and the query's predicted articles (shared)."""

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lcr.errors import BadInput
 from lcr.encode.embedding_cache import CachedEncoder, default_cache_path
 from lcr.encode.encoder import Encoder, RandomEncoder, Role, load_encoder
+from lcr.errors import BadInput
 
 
 class CountingEncoder:

@@ -3,10 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lcr.errors import BadInput, IndexMismatch
-from lcr.records import Query, ScoredCase
+from lcr.errors import BadInput
 from lcr.rerank.features import FeatureSpec, FeatureTable
-from lcr.models.ranksvm import RankSVM
 
 VALUES = {
     "q1": {"a": {"bm25": 10.0, "dense": 0.5}, "b": {"bm25": 20.0}, "c": {"bm25": 30.0, "dense": 0.7}},
@@ -53,13 +51,3 @@ def test_spec_and_value_errors() -> None:
         FeatureTable.build({"q": {"a": {"bm25": float("inf")}}})
     spec = FeatureSpec(("a", "b"), ("a",), "query-minmax")
     assert FeatureSpec.from_dict(spec.to_dict()) == spec
-
-
-def _fitted() -> tuple[RankSVM, FeatureSpec]:
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(60, 2))
-    grades = (X[:, 0] > 0.5).astype(int) + (X[:, 0] > 1.0)
-    spec = FeatureSpec(("bm25", "dense"))
-    model = RankSVM().fit(X, grades, np.repeat(np.arange(6), 10), spec.columns)
-    spec.save_to(model)
-    return model, spec
