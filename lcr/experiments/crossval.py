@@ -43,6 +43,8 @@ VARIANTS: dict[str, dict] = {
     "lcm-lai-semantic-only": {"article_attention": False},
     "lcm-lai-pool": {},
 }
+#: Bump when the training code changes what a given config and data produce, so cached models retrain.
+TRAINING_RECIPE = 2
 #: Variants whose ranking loss also sees each training query's unlabelled pool documents (as grade 0).
 POOL_VARIANTS = {"lcm-lai-pool"}
 
@@ -200,7 +202,7 @@ def pretrained_lap(res: Resources, cfg: ExperimentConfig, variant: str, show_pro
     model = LcmLai(model.config)
     if not model.config.use_lap:
         return model
-    folder = models_dir() / "lap-pretrained" / f"{cfg.key('lap')}-{res.lap_fingerprint}"
+    folder = models_dir() / "lap-pretrained" / f"{cfg.key('lap')}-r{TRAINING_RECIPE}-{res.lap_fingerprint}"
     if (folder / "manifest.json").exists():
         pre, _, _ = load_model(folder, res.cases.encoder_name)
         model.load_state_dict(pre.state_dict())
@@ -218,7 +220,7 @@ def fold_model_dir(res: Resources, cfg: ExperimentConfig, variant: str, fold: in
                    train_qids: list[str]) -> Path:
     """Where the model of one fold lives: keyed by the config and by everything the model saw."""
     data = res.training_fingerprint(train_qids, variant in POOL_VARIANTS)
-    return models_dir() / variant / cfg.key(variant) / f"fold-{fold}-{data}"
+    return models_dir() / variant / f"{cfg.key(variant)}-r{TRAINING_RECIPE}" / f"fold-{fold}-{data}"
 
 
 def fold_model(res: Resources, cfg: ExperimentConfig, variant: str, fold: int | str, train_qids: list[str],

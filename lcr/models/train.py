@@ -104,7 +104,8 @@ def train_ranking(model: LcmLai, queries: SentenceStore, cases: SentenceStore, q
                   train_qids: Sequence[str], targets: Mapping[str, np.ndarray], cfg: TrainConfig,
                   show_progress: bool = True) -> list[float]:
     """Joint phase: pairwise ranking over each training query's labelled candidates + λ·LAP."""
-    qids = [q for q in train_qids if q in qrels and q in queries]
+    # sorted: the model must not depend on the order the caller listed its training queries in
+    qids = sorted(q for q in train_qids if q in qrels and q in queries)
     if not qids:
         return []
     seed_everything(cfg.seed + 1)

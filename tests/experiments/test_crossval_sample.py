@@ -61,9 +61,10 @@ def test_training_is_deterministic_and_keyed_by_what_the_model_saw(setup, tmp_pa
     ds, res, cfg = setup
     train = [q.qid for q in ds.queries[:8]]
     first = fold_model(res, cfg, "lcm-lai", 0, train, show_progress=False)
-    # a clean model cache trains the same weights again (seeded per phase, one torch thread)
+    # a clean model cache trains the same weights again (seeded per phase, one torch thread), whatever
+    # order the training queries are listed in
     monkeypatch.setenv("LCR_MODELS_DIR", str(tmp_path / "fresh"))
-    retrained = fold_model(res, cfg, "lcm-lai", 0, train, show_progress=False)
+    retrained = fold_model(res, cfg, "lcm-lai", 0, train[::-1], show_progress=False)
     assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), retrained.state_dict().values(),
                                                  strict=True))
     # an edited query text is a different training set: a different model folder
