@@ -315,6 +315,51 @@ def report(
         typer.echo(f"wrote {path}")
 
 
+@app.command()
+def regress(
+    only: Annotated[str | None, typer.Option(help="Entries to check: kinds bm25 | runs | learned, or fnmatch "
+                                                  "patterns on system names (comma-separated; any may match).")]
+    = None,
+    protocol: Annotated[str | None, typer.Option(help="Only these protocols (comma-separated).")] = None,
+    queries: Annotated[str | None, typer.Option(help="Only these query sets (comma-separated).")] = None,
+    rescore_only: Annotated[bool, typer.Option(help="Only re-score the committed run files (cheap); do not "
+                                                    "re-run the systems.")] = False,
+    results: Annotated[Path | None, typer.Option(help="The results catalogue (default: "
+                                                      "<reports>/results.json).")] = None,
+    index: Annotated[str | None, typer.Option(help="Re-run with this index instead of the one each entry's "
+                                                   "command names.")] = None,
+    data: Annotated[Path | None, typer.Option(help="Benchmark folder instead of the one each entry's command "
+                                                   "names.")] = None,
+    annotate: Annotated[bool, typer.Option(help="Write every entry's tolerance and needs (their defaults "
+                                                "where unstated) into the catalogue, and stop.")] = False,
+):
+    """Re-run catalogue entries and compare with reports/results.json: OK (equal at 4 decimals), within
+    tolerance (the entry's), or FAIL. Each entry's run file is re-scored too. Exit 1 if anything FAILs."""
+    from lcr.eval.results import annotate_results, default_results, load_results
+    from lcr.experiments.regress import format_check, select, summary
+    from lcr.experiments.regress import regress as run_checks
+
+    path = results if results is not None else default_results()
+    if annotate:
+        typer.echo(f"annotated {annotate_results(path)} entries in {path}")
+        return
+
+    def names(value: str | None) -> list[str] | None:
+        return [x.strip() for x in value.split(",") if x.strip()] if value else None
+
+    entries = select(load_results(path), only, names(protocol), names(queries))
+    if not entries:
+        typer.echo("no catalogue entries selected", err=True)
+        raise typer.Exit(2)
+    checks = []
+    for check in run_checks(entries, rescore_only, index, data):
+        checks.append(check)
+        typer.echo(format_check(check))
+    typer.echo(summary(checks))
+    if any(c.status == "FAIL" for c in checks):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()
