@@ -35,13 +35,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
     # imported after parsing, so --help answers at once instead of after loading torch
-    from lcr.api import Settings, serve
+    from lcr.api import server
+    from lcr.api.settings import Settings
     from lcr.errors import LcrError
 
     try:
         settings = Settings.from_env(index=args.index, host=args.host, port=args.port, log_level=args.log_level)
         logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-        serve(settings)
+        server.serve(settings)
     except LcrError as exc:
         parser.exit(exc.exit_code, f"{parser.prog}: error: {exc}\n")
 

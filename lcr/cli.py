@@ -144,11 +144,11 @@ def serve(
 ):
     """Serve the search API over HTTP (FastAPI + uvicorn): /v1 search, cases, similar cases, health; docs at
     /docs. The index is opened before anything listens (exit 3 if missing, 4 if unreadable; 2 bad settings)."""
-    from lcr.api import Settings
-    from lcr.api import serve as serve_api
+    from lcr.api import server
+    from lcr.api.settings import Settings
 
     settings = Settings.from_env(index=index, host=host, port=port, log_level=log_level)
-    serve_api(settings)
+    server.serve(settings)
 
 
 @app.command("eval")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 
+import uvicorn
+
+from lcr.api.app import create_app
 from lcr.api.settings import Settings
 
 
@@ -14,10 +17,6 @@ def serve(settings: Settings) -> None:
     The index is opened first, so ``IndexMissing`` / ``IndexMismatch`` are raised before anything
     listens. Logging of the ``lcr`` loggers follows ``settings.log_level``.
     """
-    import uvicorn
-
-    from lcr.api.app import create_app
-
     logging.getLogger("lcr").setLevel(settings.log_level.upper())
     app = create_app(settings.index)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)

@@ -99,9 +99,8 @@ def test_settings_are_immutable_values() -> None:
         s.port = 1  # type: ignore[misc]
 
 
-def test_reading_settings_loads_neither_the_pipeline_nor_the_environment_at_import() -> None:
-    code = ("import os, sys; os.environ['LCR_PORT'] = 'bad'; import lcr.api.settings; "
-            "assert 'lcr.pipeline' not in sys.modules and 'torch' not in sys.modules; print('ok')")
+def test_importing_settings_reads_no_environment() -> None:
+    code = "import os; os.environ['LCR_PORT'] = 'bad'; import lcr.api.settings; print('ok')"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
