@@ -298,20 +298,32 @@ def predict_articles_cmd(
 
 @app.command()
 def report(
-    results: Annotated[Path, typer.Option(help="The results catalogue.")] = Path("reports/results.json"),
-    readme: Annotated[Path, typer.Option(help="README whose results section to regenerate.")] = Path("README.md"),
-    data: Annotated[Path, typer.Option(help="LeCaRD v1 folder (per-query plots, leakage audit).")]
-    = Path("../shared/data/lecard"),
-    index: Annotated[Path, typer.Option(help="Index over the LeCaRD corpus (leakage audit).")]
-    = Path("indexes/lecard-v1"),
-    reranker: Annotated[Path, typer.Option(help="Production RankSVM whose weights to list.")]
-    = Path("indexes/lecard-v1-full/reranker"),
+    results: Annotated[Path | None, typer.Option(help="The results catalogue (default: <reports>/results.json).")]
+    = None,
+    readme: Annotated[Path | None, typer.Option(help="README whose results section to regenerate (default: the "
+                                                     "checkout's README.md).")] = None,
+    data: DataOpt = None,
+    index: Annotated[str, typer.Option(help="Index over the LeCaRD corpus (leakage audit).")] = "lecard-v1",
+    reranker: Annotated[Path | None, typer.Option(help="Production RankSVM whose weights to list (default: the "
+                                                       "lecard-v1-full index's reranker).")] = None,
 ):
     """Regenerate reports/README.md (protocols, tables, ablation, weights, win/loss plots, leakage audit)
-    and the README's results section from reports/results.json. Parts whose inputs are absent are skipped."""
+    and the README's headline table from reports/results.json. Parts whose inputs are absent are skipped."""
+    from lcr.errors import IndexMissing
     from lcr.eval.report import render_reports
+    from lcr.index.bundle import CASES, RERANKER, resolve_index
+    from lcr.index.casestore import CaseStore
+    from lcr.paths import home, indexes_dir, reports_dir
 
-    for path in render_reports(results, readme, data_root=data, index=index, reranker_dir=reranker):
+    try:
+        store = CaseStore.open(resolve_index(index) / CASES)
+    except IndexMissing as exc:
+        typer.echo(f"leakage audit skipped: {exc}", err=True)
+        store = None
+    written = render_reports(results or reports_dir() / "results.json", readme or home() / "README.md",
+                             data_root=_data(data), case_facts=store.facts if store is not None else None,
+                             reranker_dir=reranker or indexes_dir() / "lecard-v1-full" / RERANKER)
+    for path in written:
         typer.echo(f"wrote {path}")
 
 

@@ -31,7 +31,8 @@ def run_ranker(ranker: Ranker, queries: Mapping[str, Query], protocol: Protocol,
         candidates = protocol.candidates(data, qid)
         k = len(candidates) if candidates is not None else depth
         hits = ranker.rank(queries[qid], candidates, k)
-        run[qid] = {h.case_id: h.score for h in hits}
+        if hits:  # a query the ranker has nothing for stays out of the run: the protocol counts it missing
+            run[qid] = {h.case_id: h.score for h in hits}
     return run
 
 

@@ -91,6 +91,11 @@ def evaluate_system(system: str, index: str, dataset: str, data: Path, protocol:
     ds_name = results_dataset_name(dataset)
     path = run_path(ds_name, protocol.name, name, queries_name)
     entry = ResultEntry(ds_name, protocol.name, queries_name, name, result.mean, _catalogue_path(path), command)
+    if result.missing:
+        scored = len(result.per_query)
+        entry.notes = (f"the run covers {scored - len(result.missing)} of the {scored} queries; the absent "
+                       f"{', '.join(sorted(result.missing))} score 0")
+        entry.extra = {"missing": sorted(result.missing), "scored": scored}
     if record:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_run(run, path, tag=name, depth=None if protocol.ranked != "corpus" else depth)

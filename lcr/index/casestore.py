@@ -74,11 +74,14 @@ def _row(case: Case) -> tuple[object, ...]:
     )
 
 
-def _case(row: Sequence[object]) -> Case:
-    values = dict(zip(_COLUMNS, row, strict=True))
+def _case(row: Sequence[object], text_columns: Sequence[str] = _TEXT_COLUMNS) -> Case:
+    """A case from a row of ``case_id, *text_columns, charges, articles, court, year, source``; text
+    columns not read stay empty."""
+    columns = ("case_id", *text_columns, *_COLUMNS[1 + len(_TEXT_COLUMNS):])
+    values = dict(zip(columns, row, strict=True))
     return Case(
         case_id=str(values["case_id"]),
-        **{col: _unpack(values[col]) for col in _TEXT_COLUMNS},  # type: ignore[arg-type]
+        **{col: _unpack(values[col]) for col in text_columns},  # type: ignore[arg-type]
         charges=json.loads(str(values["charges"])),
         articles=[ArticleRef(**a) for a in json.loads(str(values["articles"]))],
         court=str(values["court"]),
@@ -206,15 +209,21 @@ class CaseStore:
                 yield from chunk
                 bar.update(len(chunk))
 
-    def get_many(self, case_ids: Sequence[str]) -> list[Case]:
-        """Cases in the order given; ``CaseNotFound`` names any missing ids."""
+    def get_many(self, case_ids: Sequence[str], text_fields: Sequence[str] = _TEXT_COLUMNS) -> list[Case]:
+        """Cases in the order given; ``CaseNotFound`` names any missing ids. Only ``text_fields`` are read
+        and decompressed (the others stay empty): a results page needs the title and facts, not the
+        whole judgment."""
+        unknown = [f for f in text_fields if f not in _TEXT_COLUMNS]
+        if unknown:
+            raise BadInput(f"unknown text field(s) {unknown}; choose from {', '.join(_TEXT_COLUMNS)}")
+        columns = ("case_id", *text_fields, *_COLUMNS[1 + len(_TEXT_COLUMNS):])
         found: dict[str, Case] = {}
         for batch in batched(dict.fromkeys(case_ids), _BATCH):
             rows = self._conn().execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM cases WHERE case_id IN ({', '.join('?' * len(batch))})",
+                f"SELECT {', '.join(columns)} FROM cases WHERE case_id IN ({', '.join('?' * len(batch))})",
                 batch,
             )
-            found.update((c.case_id, c) for c in map(_case, rows))
+            found.update((c.case_id, c) for c in (_case(r, text_fields) for r in rows))
         missing = [cid for cid in case_ids if cid not in found]
         if missing:
             raise CaseNotFound(

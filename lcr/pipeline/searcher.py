@@ -17,9 +17,12 @@ from lcr.index.bundle import IndexBundle
 from lcr.law import describe
 from lcr.pipeline.compose import build_pipeline
 from lcr.ranking import Ranker
-from lcr.records import Evidence, Query, ScoredCase
+from lcr.records import Case, Evidence, Query, ScoredCase
 
 log = logging.getLogger(__name__)
+
+#: The text a hit shows (the judgment itself is read through the case route).
+SUMMARY_FIELDS = ("title", "facts")
 
 
 @dataclass
@@ -88,7 +91,8 @@ class Searcher:
             if not candidates:
                 return []
         hits = self.pipeline.rank(Query(qid, text), candidates, k)
-        return [self._hit(h) for h in hits]
+        cases = self.store.get_many([h.case_id for h in hits], text_fields=SUMMARY_FIELDS)
+        return [self._hit(h, case) for h, case in zip(hits, cases, strict=True)]
 
     def similar(self, case_id: str, k: int = 10, filters: Filters | None = None) -> list[SearchHit]:
         """Cases similar to an indexed case, read from its facts only (never its reasoning)."""
@@ -100,8 +104,7 @@ class Searcher:
         return kept
 
     # -- explanations: read from the evidence the stages handed back --------------------------------
-    def _hit(self, h: ScoredCase) -> SearchHit:
-        case = self.store.get(h.case_id)
+    def _hit(self, h: ScoredCase, case: Case) -> SearchHit:
         crim = sorted({a.key for a in case.articles if a.statute == "刑法"},
                       key=lambda k: (int(k.split(":")[1].split("-")[0]), k))
         ev = h.evidence or Evidence()

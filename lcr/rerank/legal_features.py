@@ -54,6 +54,7 @@ class LegalFeatures:
         self._charges = charge_articles(self.labels)
         self._specific = np.array([int(k.split(":")[1].split("-")[0]) >= 102 for k in self.labels.keys])
         self._memo: dict[tuple, dict[str, dict[str, float]]] = {}
+        self._cited: dict[str, tuple[list[str], np.ndarray]] = {}  # case -> (charges, cited label mask)
 
     def __call__(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Feature values of each candidate; memoised per (query, candidates), since evaluation ranks the
@@ -72,6 +73,14 @@ class LegalFeatures:
         matches = self.lcm.pair_features(query, [c for c in case_ids if c in self.lcm.cases])
         return {c: Evidence(matches[c].matched if c in matches else [], predicted) for c in case_ids}
 
+    def _legal(self, ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Each candidate's charges and cited-label mask, read from the case store once per case: they
+        never change while an index is open."""
+        todo = [c for c in ids if c not in self._cited]
+        for cid, (charges, articles) in (self.store.legal_many(todo).items() if todo else ()):
+            self._cited[cid] = (charges, self.labels.multi_hot(articles) > 0)
+        return {c: self._cited[c] for c in ids}
+
     def _compute(self, query: Query, ids: list[str]) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {c: {} for c in ids}
         for field in LEXICAL_FIELDS:
@@ -83,8 +92,7 @@ class LegalFeatures:
         for c, match in self.lcm.pair_features(query, [c for c in ids if c in self.lcm.cases]).items():
             out[c].update(match.features)
         probs = self.lcm.query_articles(query)
-        for cid, (charges, articles) in self.store.legal_many(ids).items():
-            cited = self.labels.multi_hot(articles) > 0
+        for cid, (charges, cited) in self._legal(ids).items():
             row = out[cid]
             row["cited_article_mass"] = float(probs[cited & self._specific].sum())
             row["cited_circumstance_mass"] = float(probs[cited & ~self._specific].sum())

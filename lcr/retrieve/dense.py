@@ -102,27 +102,26 @@ class ViewCache:
     @torch.no_grad()
     def view(self, case_ids: Sequence[str], max_sentences: int):
         """Padded views of ``case_ids``, identical to ``model.view`` on their padded embeddings."""
-        starts = [int(self.cases.offsets[self.cases.index(c)]) for c in case_ids]
-        ends = [int(self.cases.offsets[self.cases.index(c) + 1]) for c in case_ids]
-        spans = [(a, min(b, a + max_sentences)) for a, b in zip(starts, ends, strict=True)]
-        length = max([b - a for a, b in spans] + [1])
-        n = len(spans)
-        z = torch.zeros(n, length, self.z.shape[1])
-        sal = torch.zeros(n, length)
-        logits = None if self.logits is None else torch.zeros(n, length, self.logits.shape[1])
-        mask = torch.zeros(n, length, dtype=torch.bool)
-        for i, (a, b) in enumerate(spans):
-            if b == a:  # no sentence: one zero "sentence", as pad_cases gives the model
-                mask[i, 0] = True
-                empty = self.model.sentence_parts(torch.zeros(1, self.z.shape[1]))
-                z[i, 0], sal[i, 0] = empty[0][0], empty[1][0]
+        rows = np.array([self.cases.index(c) for c in case_ids], dtype=np.int64)
+        starts = self.cases.offsets[rows]
+        lengths = np.minimum(self.cases.offsets[rows + 1] - starts, max_sentences)
+        width = max(int(lengths.max(initial=0)), 1)
+        pos = torch.arange(width)
+        valid = pos.unsqueeze(0) < torch.from_numpy(lengths).unsqueeze(1)
+        gather = torch.where(valid, torch.from_numpy(starts).unsqueeze(1) + pos, 0)
+        keep = valid.unsqueeze(-1)
+        z = torch.where(keep, self.z[gather], 0.0)
+        sal = torch.where(valid, self.sal[gather], 0.0)
+        logits = None if self.logits is None else torch.where(keep, self.logits[gather], 0.0)
+        empty = np.flatnonzero(lengths == 0)
+        if len(empty):  # no sentence: one zero "sentence", as pad_cases gives the model
+            zero = self.model.sentence_parts(torch.zeros(1, self.z.shape[1]))
+            for i in empty:
+                z[i, 0], sal[i, 0] = zero[0][0], zero[1][0]
                 if logits is not None:
-                    logits[i, 0] = empty[2][0]
-                continue
-            z[i, : b - a], sal[i, : b - a], mask[i, : b - a] = self.z[a:b], self.sal[a:b], True
-            if logits is not None:
-                logits[i, : b - a] = self.logits[a:b]
-        return self.model.assemble(z, sal, logits, mask)
+                    logits[i, 0] = zero[2][0]
+            valid[torch.from_numpy(empty), 0] = True
+        return self.model.assemble(z, sal, logits, valid)
 
 
 @dataclass

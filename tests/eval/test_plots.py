@@ -64,13 +64,13 @@ def test_render_reports_with_data(tmp_path: Path) -> None:
         "21": "无关。",
         "22": "无关事实。",
     }
-    CaseStore.create(tmp_path / "index" / "cases.sqlite", [Case(cid, facts) for cid, facts in texts.items()])
+    store = CaseStore.create(tmp_path / "index" / "cases.sqlite", [Case(cid, facts) for cid, facts in texts.items()])
     results = tmp_path / "reports" / "results.json"
     results.parent.mkdir()
     record(results, "bm25-facts", {"1": {"11": 3.0, "12": 2.0, "13": 1.0}, "2": {"22": 2.0, "21": 1.0}})
     record(results, "other", {"1": {"12": 3.0, "13": 2.0, "11": 1.0}, "2": {"21": 2.0, "22": 1.0}})
     written = render_reports(
-        results, tmp_path / "README.md", data_root=tmp_path / "lecard", index=tmp_path / "index"
+        results, tmp_path / "README.md", data_root=tmp_path / "lecard", case_facts=store.facts
     )
     plot = results.parent / "plots" / "official-other.all.png"
     assert plot in written and plot.read_bytes()[:8] == PNG_MAGIC
@@ -92,3 +92,21 @@ def test_render_reports_without_data(tmp_path: Path) -> None:
     written = render_reports(results, tmp_path / "absent.md", data_root=tmp_path / "absent")
     assert written == [tmp_path / "README.md"]
     assert (tmp_path / "README.md").read_text().count("_Skipped: no LeCaRD v1 data folder") == 2
+
+
+def test_the_readme_gets_the_headline_table_only(tmp_path: Path) -> None:
+    results = tmp_path / "reports" / "results.json"
+    results.parent.mkdir()
+    record(results, "bm25-facts", {"1": {"a": 1.0}})
+    for system, value in (("ranksvm", 0.6), ("hybrid-rrf", 0.5), ("lcm-lai", 0.4), ("feature:e5_cosine", 0.9),
+                          ("anchor-keller", 0.7)):
+        upsert_result(ResultEntry("lecard-v1", "official", "all" if system.startswith("anchor") else "cv5",
+                                  system, {"MAP": value, "NDCG@30": value}, "r", ""), results)
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- results:start -->\nSTALE TABLE\n<!-- results:end -->\nrest\n", encoding="utf-8")
+    render_reports(results, readme, data_root=tmp_path / "absent")
+    text = readme.read_text(encoding="utf-8")
+    assert "STALE TABLE" not in text and text.startswith("intro") and text.rstrip().endswith("rest")
+    assert "| `official` | cv5 | **ranksvm** | 0.600 | 0.600 |" in text
+    assert "| `official` | cv5 | hybrid-rrf |" in text and "lcm-lai" not in text  # the best two only
+    assert "feature:" not in text and "anchor-keller" in text and "(reports/README.md)" in text
