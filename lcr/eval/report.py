@@ -83,7 +83,8 @@ HEADLINE_BEST = 2
 
 
 def _lcr_system(e: ResultEntry) -> bool:
-    return not e.system.startswith((ANCHOR_PREFIX, "feature:")) and e.system != BASELINE
+    """A complete lcr system (not a baseline, an anchor, one feature alone or a feature-group ablation)."""
+    return not e.system.startswith((ANCHOR_PREFIX, "feature:")) and e.system != BASELINE and "-minus-" not in e.system
 
 
 def headline_markdown(entries: list[ResultEntry]) -> str:
