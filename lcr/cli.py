@@ -309,7 +309,7 @@ def report(
 ):
     """Regenerate reports/README.md (protocols, tables, ablation, weights, win/loss plots, leakage audit)
     and the README's headline table from reports/results.json. Parts whose inputs are absent are skipped."""
-    from lcr.errors import IndexMissing
+    from lcr.errors import IndexMismatch, IndexMissing
     from lcr.eval.report import render_reports
     from lcr.index.bundle import CASES, RERANKER, resolve_index
     from lcr.index.casestore import CaseStore
@@ -317,12 +317,16 @@ def report(
 
     try:
         store = CaseStore.open(resolve_index(index) / CASES)
-    except IndexMissing as exc:
+    except (IndexMissing, IndexMismatch) as exc:
         typer.echo(f"leakage audit skipped: {exc}", err=True)
         store = None
-    written = render_reports(results or reports_dir() / "results.json", readme or home() / "README.md",
-                             data_root=_data(data), case_facts=store.facts if store is not None else None,
-                             reranker_dir=reranker or indexes_dir() / "lecard-v1-full" / RERANKER)
+    try:
+        written = render_reports(results or reports_dir() / "results.json", readme or home() / "README.md",
+                                 data_root=_data(data), case_facts=store.facts if store is not None else None,
+                                 reranker_dir=reranker or indexes_dir() / "lecard-v1-full" / RERANKER)
+    finally:
+        if store is not None:
+            store.close()
     for path in written:
         typer.echo(f"wrote {path}")
 

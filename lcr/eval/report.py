@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from data_tools.anchors import ANCHOR_BY_NAME
 from data_tools.lecard import load_lecard_v1
 from lcr.errors import BadInput, CaseNotFound, IndexMismatch, IndexMissing
 from lcr.eval.data import LECARD_V1, EvalData, id_sort_key
@@ -108,12 +109,37 @@ def headline_markdown(entries: list[ResultEntry]) -> str:
     return "\n".join([
         "LeCaRD v1. lcr's learned systems are scored with `cv5` (each query ranked by models trained on the "
         "other four folds); `bm25-facts` learns nothing (`all`); `anchor-*` are the published systems' own "
-        "runs (`reports/runs/anchors/`) scored by the same protocol code. Protocols: `official` ranks each "
+        "runs (`reports/runs/lecard-v1/anchors/`, MIT, converted in their published order) scored by the same "
+        "protocol code. Protocols: `official` ranks each "
         "query's 30 labelled candidates (linear gain, MAP on grade 3); `hard` the whole ~100-document pool "
         "(unlabelled = 0); `keller` KELLER's conventions (105 queries, gain 2^(g−1)); `corpus` all 9,088 "
         "documents (R@100 on grade ≥ 2). The full catalogue, every protocol spelled out, ablations and "
         "per-query plots: [reports/README.md](reports/README.md); every number there re-runs with `lcr regress`.",
-        "", *lines, ""])
+        "", *lines, "", *_coverage_note(entries)])
+
+
+def _covered_mean(e: ResultEntry, metric: str) -> float | None:
+    """An entry's mean over the queries its run covers, when some scored queries were absent from the
+    run (each absent query scores 0 on every metric, so the covered mean is ``mean * scored / covered``)."""
+    missing = (e.extra or {}).get("missing") or []
+    scored = (e.extra or {}).get("scored", 0)
+    if not missing or scored <= len(missing) or metric not in e.metrics:
+        return None
+    return e.metrics[metric] * scored / (scored - len(missing))
+
+
+def _coverage_note(entries: list[ResultEntry]) -> list[str]:
+    """One sentence naming the anchors whose runs lack some queries, with their means on the covered ones."""
+    partial = sorted((e for e in entries if e.dataset == LECARD_V1 and e.system.startswith(ANCHOR_PREFIX)
+                      and _covered_mean(e, "MAP") is not None), key=lambda e: (e.protocol, -e.metrics["MAP"]))
+    if not partial:
+        return []
+    missing = sorted({q for e in partial for q in e.extra["missing"]}, key=id_sort_key)
+    parts = [f"`{e.protocol}` {e.system} {_covered_mean(e, 'MAP'):.3f} / {_covered_mean(e, 'NDCG@30'):.3f}"
+             for e in partial if _covered_mean(e, "NDCG@30") is not None]
+    return [f"The published JSON runs lack queries {', '.join(missing)}: `keller` drops those two for every "
+            f"system (the like-for-like comparison); under the other protocols an absent query scores 0. On "
+            f"the queries each run covers, MAP / NDCG@30: {'; '.join(parts)}.", ""]
 
 
 def update_readme(readme: Path, results: Path) -> bool:
@@ -152,6 +178,7 @@ def render_reports(
         doc = get_protocol(dataset, protocol).describe().strip()
         parts += [f"### {dataset} · `{protocol}`", "", doc, ""]
     parts += ["## Results", "", results_markdown(entries, with_protocols=False)]
+    parts += _anchors_section(entries)
     parts += _ranksvm_section(entries, reranker_dir)
     sections, written = _lecard_v1_sections(entries, results.parent, data_root, case_facts)
     parts += sections
@@ -160,6 +187,29 @@ def render_reports(
     if readme.exists() and update_readme(readme, results):
         written.append(readme)
     return written
+
+
+def _anchors_section(entries: list[ResultEntry]) -> list[str]:
+    """The published runs in the catalogue: what each is, what it covers, where it comes from, and its
+    `official` / `keller` MAP (the full metrics are in the tables above)."""
+    recorded: dict[str, dict[str, ResultEntry]] = defaultdict(dict)
+    for e in entries:
+        if e.dataset == LECARD_V1 and e.system.startswith(ANCHOR_PREFIX) and e.queries == "all":
+            recorded[e.system][e.protocol] = e
+    if not recorded:
+        return []
+    lines = ["## Published anchors (lecard-v1)", "",
+             "The published systems' own runs, converted by `python -m data_tools.anchors` into "
+             "`reports/runs/lecard-v1/anchors/` in their published order (MIT; licences and sources in the "
+             "README there) and scored by the protocols above like any lcr run (queries `all`).", "",
+             "| run | system | covers | source | licence | MAP by protocol |", "|---|---|---|---|---|---|"]
+    for name, by_protocol in sorted(recorded.items()):
+        a = ANCHOR_BY_NAME.get(name)
+        about = f"{a.system} | {a.covers} | {a.source} | `{a.licence}`" if a else " | | | "
+        maps = ", ".join(f"`{p}` {e.metrics['MAP']:.3f}" + (" (absent queries = 0)" if e.notes else "")
+                         for p, e in sorted(by_protocol.items()) if "MAP" in e.metrics)
+        lines.append(f"| {name} | {about} | {maps} |")
+    return [*lines, ""]
 
 
 def _ranksvm_section(entries: list[ResultEntry], reranker_dir: Path | None) -> list[str]:

@@ -7,7 +7,7 @@ into the composed ranker that the ``Searcher``, the CLI, the API and the cv5 eva
 * with an LCM-LAI dense part: ``hybrid-rrf@0.25`` = BM25 ∪ LCM-LAI FAISS, reciprocal rank fusion with
   the dense list at weight 0.25 (:data:`lcr.retrieve.fusion.DENSE_WEIGHT`);
 * with a reranker too: ``hybrid-rrf@0.25>>ranksvm``, the RankSVM re-scoring the fused top
-  :data:`FIRST_STAGE_DEPTH`.
+  :data:`FIRST_STAGE_DEPTH` of lists :data:`FUSION_DEPTH` deep.
 
 The stages are built once per index: the query's per-call state (its encoded sentences, the model's
 view of it) travels with the :class:`~lcr.records.Query` object through one ``rank`` call.
@@ -28,8 +28,13 @@ from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker, QueryEncoder
 from lcr.retrieve.fusion import DENSE_WEIGHT, Fusion, FusionRanker
 from lcr.retrieve.lexical import BM25Ranker
 
-#: How many first-stage cases the reranker re-scores (and each fused list's depth).
+#: How many first-stage cases the reranker re-scores.
 FIRST_STAGE_DEPTH = 100
+#: How deep each list fused by the hybrid first stage is read. At 100, an RRF dense weight of 0.25 can only
+#: reorder BM25's top 100 (a case BM25 missed never reaches the fused top 100), so the served head's
+#: Recall@100 is BM25's (.875, corpus cv5); lists 300 / 1000 deep raise it to .883 / .884 but cost
+#: 1.57-1.62x the query encoder end to end instead of 1.49x (benchmarks/bench_search.py). Kept at 100.
+FUSION_DEPTH = 100
 
 
 @dataclass
@@ -70,7 +75,7 @@ class Stages:
             return self.bm25
         suffix = "" if dense_weight == 1.0 else f"@{dense_weight:g}"
         return FusionRanker([self.bm25, self.lcm], method=fusion, weights=[1.0, dense_weight],
-                            depth=FIRST_STAGE_DEPTH, name=f"hybrid-{fusion}{suffix}")
+                            depth=FUSION_DEPTH, name=f"hybrid-{fusion}{suffix}")
 
     def pipeline(self, reranker: RankSVM | None = None, name: str = "ranksvm", fusion: Fusion = "rrf",
                  dense_weight: float = DENSE_WEIGHT) -> Ranker:

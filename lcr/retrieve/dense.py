@@ -218,12 +218,14 @@ class LcmLaiRanker:
             flat = weight.flatten(1)
             top_w, top_i = flat.topk(min(MATCHED_PAIRS, flat.shape[1]), dim=1)
             width = weight.shape[2]
+            rows, score_list = feats.tolist(), scores.tolist()  # one conversion, not one per element
+            top_w_list, top_i_list = top_w.tolist(), top_i.tolist()
             for b, c in enumerate(ids):
-                values = dict(zip(FEATURE_NAMES, map(float, feats[b]), strict=True))
-                values["lcm_lai"] = float(scores[b])
+                values = dict(zip(FEATURE_NAMES, rows[b], strict=True))
+                values["lcm_lai"] = score_list[b]
                 c_texts = self.cases.texts(c)
-                pairs = [SentencePair(q_texts[i // width], c_texts[i % width], round(float(w), 4))
-                         for w, i in zip(top_w[b].tolist(), top_i[b].tolist(), strict=True)
+                pairs = [SentencePair(q_texts[i // width], c_texts[i % width], round(w, 4))
+                         for w, i in zip(top_w_list[b], top_i_list[b], strict=True)
                          if w > 0 and i // width < len(q_texts) and i % width < len(c_texts)]
                 out[c] = PairMatch(values, pairs)
         return out

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from lcr.errors import BadInput
-from lcr.ranking import Ranker, finalise
-from lcr.records import Evidence, Query, ScoredCase
+from lcr.ranking import Ranker
+from lcr.records import Query, ScoredCase
 
 Fusion = Literal["rrf", "weighted"]
 
@@ -39,14 +39,10 @@ class FusionRanker:
     def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
         depth = max(k, self.depth) if candidates is None else len(candidates)
         fused: dict[str, float] = {}
-        features: dict[str, dict[str, float]] = {}
-        evidence: dict[str, Evidence] = {}
+        lists: list[dict[str, ScoredCase]] = []
         for ranker, w in zip(self.rankers, self.weights, strict=True):
             hits = ranker.rank(query, candidates, depth)
-            for h in hits:
-                features.setdefault(h.case_id, {}).update(h.features)
-                if h.evidence is not None:
-                    evidence[h.case_id] = h.evidence.merged(evidence.get(h.case_id))
+            lists.append({h.case_id: h for h in hits})
             if self.method == "rrf":
                 for h in hits:
                     fused[h.case_id] = fused.get(h.case_id, 0.0) + w / (self.rrf_k + h.rank)
@@ -55,5 +51,16 @@ class FusionRanker:
                 span = (hi - lo) or 1.0
                 for h in hits:
                     fused[h.case_id] = fused.get(h.case_id, 0.0) + w * (h.score - lo) / span
-        hits = [ScoredCase(c, s, features=features.get(c, {}), evidence=evidence.get(c)) for c, s in fused.items()]
-        return finalise(hits)[:k]
+        # sort the fused scores first (ties by case id, as finalise) and build hits for the top k only,
+        # each carrying the features and evidence its lists gave it
+        top = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        out = []
+        for rank, (c, score) in enumerate(top, 1):
+            parts = [hits[c] for hits in lists if c in hits]
+            features = {name: v for h in parts for name, v in h.features.items()}
+            evidence = None
+            for h in parts:
+                if h.evidence is not None:
+                    evidence = h.evidence.merged(evidence)
+            out.append(ScoredCase(c, score, rank, features, evidence))
+        return out
