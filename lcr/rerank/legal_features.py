@@ -54,7 +54,10 @@ class LegalFeatures:
         self._charges = charge_articles(self.labels)
         self._specific = np.array([int(k.split(":")[1].split("-")[0]) >= 102 for k in self.labels.keys])
         self._memo: dict[tuple, dict[str, dict[str, float]]] = {}
-        self._cited: dict[str, tuple[list[str], np.ndarray]] = {}  # case -> (charges, cited label mask)
+        # case -> (charges, cited label mask), read once for the whole corpus: a query's candidates are
+        # then a dictionary lookup, not a case-store query
+        self._cited: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._legal(store.ids())
 
     def __call__(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Feature values of each candidate; memoised per (query, candidates), since evaluation ranks the
@@ -74,8 +77,8 @@ class LegalFeatures:
         return {c: Evidence(matches[c].matched if c in matches else [], predicted) for c in case_ids}
 
     def _legal(self, ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
-        """Each candidate's charges and cited-label mask, read from the case store once per case: they
-        never change while an index is open."""
+        """Each candidate's charges and cited-label mask, read from the case store once per case (they
+        never change while an index is open)."""
         todo = [c for c in ids if c not in self._cited]
         for cid, (charges, articles) in (self.store.legal_many(todo).items() if todo else ()):
             self._cited[cid] = (charges, self.labels.multi_hot(articles) > 0)
