@@ -57,7 +57,6 @@ class Stages:
     variants) are compositions of these same objects."""
 
     def __init__(self, parts: PipelineParts):
-        self.parts = parts
         self.bm25 = BM25Ranker(parts.lexical, parts.field)
         self.lcm: LcmLaiRanker | None = None
         self.e5: E5CosineRanker | None = None
