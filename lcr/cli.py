@@ -254,10 +254,14 @@ def lap_report(
     index: Annotated[str, typer.Option(help="Index over the LeCaRD corpus.")] = "lecard-v1",
     data: DataOpt = None,
     out: Annotated[Path | None, typer.Option(help="Report file (default: <reports>/lap.json).")] = None,
+    queries: Annotated[bool, typer.Option(help="Also score the query side: each LeCaRD query's predicted "
+                                               "charges (cv5 fold models) against its true charges.")] = True,
 ):
-    """Measure LAP (micro/macro-F1) on CAIL2018 test and held-out LeCaRD candidates vs a TF-IDF baseline."""
+    """Measure LAP: micro/macro-F1 on CAIL2018 test and held-out LeCaRD candidates vs a TF-IDF baseline, and
+    the query side (top-1 charge accuracy, charge-set and article-set F1 on the 107 LeCaRD queries)."""
     from lcr.experiments.crossval import pretrained_lap
     from lcr.experiments.lap_eval import evaluate_lap
+    from lcr.experiments.query_lap import PRODUCT, evaluate_query_charges
     from lcr.experiments.systems import resources
     from lcr.index.bundle import resolve_index
     from lcr.paths import reports_dir
@@ -266,6 +270,12 @@ def lap_report(
     res, cfg = resources(resolve_index(index), _data(data), config)
     model = pretrained_lap(res, cfg, "lcm-lai")
     result = evaluate_lap(model, res, cfg.train.max_sentences)
+    if queries:
+        side = evaluate_query_charges(resolve_index(index), _data(data), config)
+        result["top1_charge_accuracy"] = side[PRODUCT]["all"]["top1_charge_accuracy"]
+        result["top1_charge_accuracy_lcm_lai_lap"] = side["lap"]["all"]["top1_charge_accuracy"]
+        result["query_side"] = side
+        result["query_side_product"] = PRODUCT
     result["command"] = "lcr " + shlex.join(sys.argv[1:])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

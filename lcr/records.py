@@ -68,12 +68,14 @@ TEXT_FIELDS = ("facts", "reasoning", "result", "full_text", "title")
 @dataclass
 class Query:
     """A search request: the facts of a case. ``charges`` are gold labels for evaluation only,
-    never an input to any model."""
+    never an input to any model; ``hint_charges`` are the charges the user believes apply, a hint the
+    ranking may boost by (never a filter)."""
 
     qid: str
     text: str
     charges: list[str] = field(default_factory=list)
     source: str = ""
+    hint_charges: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not isinstance(self.qid, str) or not self.qid:

@@ -12,6 +12,10 @@ Query sets (:func:`query_set`):
   and ``original``: the first 100, the queries the upstream README baselines are averaged over
   (with :meth:`EvalData.top30_judgments` they reproduce them exactly).
 
+Query forms: a set name ending in ``-short`` (``cv5-short``, ``all-short``) holds the same queries cut
+to what a user types (:func:`short_text`: the first sentences, up to :data:`SHORT_QUERY_CHARS`
+characters), scored against the same judgments.
+
 Cross-validation (:func:`cv5_folds`): 5 folds fixed in the repository under
 ``lcr/resources/folds/<dataset>_cv5.json``, made once by :func:`make_cv5_folds` (seeded shuffle of
 ``query_order``, dealt round-robin into 5 folds, each fold kept in ``query_order`` order). To
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -31,7 +36,7 @@ from pathlib import Path
 
 from lcr.errors import BadInput
 from lcr.eval.data import LECARD_V1, LECARD_V2, EvalData, dataset_name
-from lcr.records import Run
+from lcr.records import Query, Run
 
 N_FOLDS = 5
 CV5_SEED = 20210711  # fixed once; changing it changes the committed folds
@@ -42,6 +47,45 @@ QUERY_SETS = {
     LECARD_V1: ("all", "test", "train", "common", "controversial", "original"),
     LECARD_V2: ("all", "test", "train"),
 }
+
+
+SHORT_SUFFIX = "-short"
+_SENTENCE_END = re.compile(r"[^。！？；]*[。！？；]+|[^。！？；]+$")
+#: The short-query rule: whole sentences from the start while they fit in this many characters (at least
+#: one sentence; a first sentence longer than this is cut at this length).
+SHORT_QUERY_CHARS = 150
+
+
+def short_text(text: str, max_chars: int = SHORT_QUERY_CHARS) -> str:
+    """The first sentences of ``text`` (ending in 。！？；) that fit in ``max_chars`` characters (at least
+    one, cut if longer)."""
+    out = ""
+    for sent in (m.group().strip() for m in _SENTENCE_END.finditer(text.strip())):
+        if out and len(out) + len(sent) > max_chars:
+            break
+        out += sent
+        if len(out) >= max_chars:
+            break
+    return (out or text.strip())[:max_chars]
+
+
+def query_form(name: str) -> tuple[str, bool]:
+    """``(base set name, short?)`` of a query set name (``cv5-short`` -> ``("cv5", True)``)."""
+    if name.endswith(SHORT_SUFFIX):
+        return name.removesuffix(SHORT_SUFFIX), True
+    return name, False
+
+
+def shortened(queries: dict[str, Query]) -> dict[str, Query]:
+    """The same queries, each cut by :func:`short_text` (ids and gold charges kept)."""
+    return {q: Query(v.qid, short_text(v.text), list(v.charges), v.source, list(v.hint_charges))
+            for q, v in queries.items()}
+
+
+def scored_qids(data: EvalData, name: str) -> list[str]:
+    """The queries a result over query set ``name`` is averaged over (``cv5``: every fold's)."""
+    base, _ = query_form(name)
+    return [q for f in cv5_folds(data.name) for q in f] if base == "cv5" else query_set(data, base)
 
 
 def query_set(data: EvalData, name: str) -> list[str]:

@@ -23,7 +23,7 @@ from lcr.eval.data import LECARD_V1, EvalData, id_sort_key
 from lcr.eval.leakage import LeakageReport, audit_leakage, metrics_without_leaked
 from lcr.eval.plots import plot_win_loss
 from lcr.eval.protocols import get_protocol
-from lcr.eval.querysets import cv5_folds, query_set
+from lcr.eval.querysets import scored_qids
 from lcr.eval.results import ResultEntry, load_results
 from lcr.eval.trec import read_run
 from lcr.records import Run
@@ -289,9 +289,7 @@ def _run_reader() -> Callable[[ResultEntry], Run | None]:
 
 
 def _entry_qids(data: EvalData, queries: str) -> list[str]:
-    return (
-        [q for fold in cv5_folds(data.name) for q in fold] if queries == "cv5" else query_set(data, queries)
-    )
+    return scored_qids(data, queries)
 
 
 def _win_loss_section(

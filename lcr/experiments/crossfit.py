@@ -25,7 +25,7 @@ from lcr.models.ranksvm import RankSVM
 from lcr.pipeline.compose import PipelineParts, Stages
 from lcr.records import Query
 from lcr.rerank.features import FeatureSpec, FeatureTable
-from lcr.rerank.stages import ALL_FEATURES
+from lcr.rerank.stages import ALL_FEATURES, CHARGE_FEATURES, CIRCUMSTANCE_FEATURES, LEGAL_FEATURES
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,16 @@ FEATURE_GROUPS = {
     "lcm": ("lcm_lai", *FEATURE_NAMES),
     "articles": ("cited_article_mass", "cited_circumstance_mass", "charge_match"),
 }
+#: The query-side legal groups, ablated from ``ranksvm-legal`` as ``ranksvm-legal-minus-<group>``.
+LEGAL_GROUPS = {"charges": CHARGE_FEATURES, "circumstances": CIRCUMSTANCE_FEATURES}
 FEATURE_SETS = {"ranksvm": ALL_FEATURES, "ranksvm-lcm-pooled": FEATURE_NAMES, "ranksvm-pool": ALL_FEATURES,
                 **{f"ranksvm-minus-{g}": tuple(f for f in ALL_FEATURES if f not in fs)
-                   for g, fs in FEATURE_GROUPS.items()}}
+                   for g, fs in FEATURE_GROUPS.items()},
+                "ranksvm-legal": LEGAL_FEATURES,
+                **{f"ranksvm-legal-minus-{g}": tuple(f for f in LEGAL_FEATURES if f not in fs)
+                   for g, fs in LEGAL_GROUPS.items()}}
 #: Systems trained on whole pools (unlabelled documents as grade 0) instead of the labelled candidates only.
-POOL_TRAINED = {"ranksvm-pool"}
+POOL_TRAINED = {"ranksvm-pool", "ranksvm-legal", *(f"ranksvm-legal-minus-{g}" for g in LEGAL_GROUPS)}
 #: The reranker the product ships (trained by ``lcr train --reranker``).
 PRODUCTION_RERANKER = "ranksvm-pool"
 

@@ -10,9 +10,11 @@ from data_tools.registry import load_benchmark
 from lcr.errors import IndexMismatch
 from lcr.eval.data import EvalData
 from lcr.eval.protocols import EvalResult, Protocol
+from lcr.eval.querysets import query_form, shortened
 from lcr.eval.results import ResultEntry, default_results, upsert_result
 from lcr.eval.runner import RankerFactory, evaluate
 from lcr.eval.trec import read_run, write_run
+from lcr.experiments.crossval import ExperimentConfig
 from lcr.experiments.systems import build_system
 from lcr.index.bundle import CASES, resolve_index
 from lcr.index.casestore import CaseStore
@@ -66,6 +68,15 @@ def check_index_covers(index: str, data: EvalData) -> None:
                             f"documents (e.g. {missing[0]}); build it from the benchmark's corpus")
 
 
+def seed_suffix(config: Path | None) -> str:
+    """``.seed<N>`` when ``config`` trains with another seed than the shipped config, so the runs of one
+    system over several seeds are catalogued side by side (the shipped seed keeps the plain name)."""
+    if config is None:
+        return ""
+    seed = ExperimentConfig.load(config).train.seed
+    return "" if seed == ExperimentConfig.load().train.seed else f".seed{seed}"
+
+
 def run_path(dataset: str, protocol: str, system: str, queries: str) -> Path:
     """Where a recorded run goes: ``<reports>/runs/<dataset>/<protocol>/<system>.<queries>.trec.gz``."""
     return reports_dir() / "runs" / dataset / protocol / f"{system.replace(':', '-')}.{queries}.trec.gz"
@@ -82,12 +93,21 @@ def _catalogue_path(path: Path) -> str:
 def evaluate_system(system: str, index: str, dataset: str, data: Path, protocol: Protocol, queries_name: str,
                     depth: int = 1000, record: bool = False, command: str = "",
                     results_path: Path | None = None, config: Path | None = None) -> tuple[ResultEntry, EvalResult]:
+    """Run ``system`` on ``queries_name`` (``cv5``, ``all``, …; ``-short``: the short query form) under
+    ``protocol``; with ``record``, write the run and catalogue it. A ``.seed<N>`` suffix of ``system``
+    (as catalogued) is dropped when ``config`` trains with that seed."""
     eval_data, queries = load_eval_data(dataset, data)
+    base_set, short = query_form(queries_name)
+    if short:
+        queries = shortened(queries)
+    suffix = seed_suffix(config)  # a catalogued name carries it; the system is built without it
+    system = system.removesuffix(suffix) if suffix else system
     ranker = make_system(system, index, data, config)
     if not isinstance(ranker, RunRanker):
         check_index_covers(index, eval_data)
-    run, result = evaluate(ranker, queries, protocol, eval_data, queries_name, depth)
+    run, result = evaluate(ranker, queries, protocol, eval_data, base_set, depth)
     name = getattr(ranker, "name", system) if isinstance(ranker, Ranker) else system
+    name += suffix
     ds_name = results_dataset_name(dataset)
     path = run_path(ds_name, protocol.name, name, queries_name)
     entry = ResultEntry(ds_name, protocol.name, queries_name, name, result.mean, _catalogue_path(path), command)

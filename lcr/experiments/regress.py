@@ -27,7 +27,7 @@ from typing import Literal
 from lcr.errors import IndexMissing, LcrError
 from lcr.eval.data import EvalData
 from lcr.eval.protocols import Protocol, get_protocol
-from lcr.eval.querysets import cv5_folds, query_set
+from lcr.eval.querysets import scored_qids
 from lcr.eval.results import KINDS, ResultEntry, command_options, run_file_system, system_kind
 from lcr.eval.trec import read_run
 from lcr.experiments.evaluate import evaluate_system, load_eval_data
@@ -144,7 +144,7 @@ def select(entries: Iterable[ResultEntry], only: str | None = None, protocols: S
 
 def entry_qids(data: EvalData, queries: str) -> list[str]:
     """The queries an entry's mean is over (``cv5``: every fold's)."""
-    return [q for f in cv5_folds(data.name) for q in f] if queries == "cv5" else query_set(data, queries)
+    return scored_qids(data, queries)
 
 
 class _Data:

@@ -10,12 +10,16 @@ the others are ablations composed of the same stages.
 * ``lcm-lai``, ``lcm-lai-no-lap``, ``lcm-lai-semantic-only``, ``lcm-lai-pool``: LCM-LAI alone;
 * ``hybrid-rrf``/``hybrid-weighted`` [``@0.5``/``@0.25``]: BM25 ∪ LCM-LAI FAISS, dense weight 1 (or w);
 * ``ranksvm``, ``ranksvm-pool``, ``ranksvm-lcm-pooled``, ``ranksvm-minus-<group>``: hybrid >> RankSVM;
-* ``feature:<name>``: hybrid >> one feature alone.
+* ``feature:<name>``: hybrid >> one feature alone;
+* ``<ranksvm system>+hint``: the same system, each query given its true charges as the user's charge hint
+  (a boost, never a filter): what a lawyer who knows the charge gets. Its own rows: never a fact-only number.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -38,7 +42,8 @@ from lcr.index.lexical import TantivyBM25
 from lcr.models.ranksvm import RankSVM
 from lcr.pipeline.compose import FIRST_STAGE_DEPTH, Stages
 from lcr.ranking import Pipeline, Ranker
-from lcr.rerank.stages import ALL_FEATURES, FeatureReranker
+from lcr.records import Query, ScoredCase
+from lcr.rerank.stages import LEGAL_FEATURES, FeatureReranker
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker, QueryEncoder
 from lcr.retrieve.lexical import BM25Ranker
 
@@ -47,9 +52,23 @@ HYBRID_SYSTEMS = {f"hybrid-{f}{s}": (f, w) for f in ("rrf", "weighted")
                   for s, w in (("", 1.0), ("@0.5", 0.5), ("@0.25", 0.25))}
 
 
+HINT = "+hint"
+
+
 def system_names() -> list[str]:
     return [*BM25_SYSTEMS, "e5-cosine", *VARIANTS, *HYBRID_SYSTEMS, *FEATURE_SETS,
-            *(f"feature:{f}" for f in ALL_FEATURES)]
+            *(f + HINT for f in FEATURE_SETS), *(f"feature:{f}" for f in LEGAL_FEATURES)]
+
+
+class WithChargeHint:
+    """Evaluation only: ranks each query with its true charges as the charge hint."""
+
+    def __init__(self, inner: Ranker):
+        self.inner = inner
+        self.name = inner.name + HINT
+
+    def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
+        return self.inner.rank(replace(query, hint_charges=list(query.charges)), candidates, k)
 
 
 @functools.cache
@@ -68,7 +87,7 @@ def lexical_and_store(index_folder: Path) -> tuple[TantivyBM25, CaseStore]:
 
 
 @functools.cache
-def _fold_stages(index_folder: Path, data: Path, config: Path | None, fold: int,
+def fold_stages_cached(index_folder: Path, data: Path, config: Path | None, fold: int,
                  train_key: tuple[str, ...]) -> Stages:
     res, cfg = resources(index_folder, data, config)
     lexical, store = lexical_and_store(index_folder)
@@ -100,6 +119,10 @@ def build_system(system: str, index_folder: Path, data: Path, config: Path | Non
     if system in BM25_SYSTEMS:
         lexical, _ = lexical_and_store(index_folder)
         return BM25Ranker(lexical, system.removeprefix("bm25-").replace("-", "_"))
+    if system.endswith(HINT) and system.removesuffix(HINT) in FEATURE_SETS:
+        inner = build_system(system.removesuffix(HINT), index_folder, data, config)
+        assert callable(inner)
+        return lambda fold, train_qids: WithChargeHint(inner(fold, train_qids))
     if system not in system_names():
         raise BadInput(f"unknown system {system!r}; choose one of {', '.join(system_names())} "
                        "or a .trec run file")
@@ -108,7 +131,7 @@ def build_system(system: str, index_folder: Path, data: Path, config: Path | Non
         return E5CosineRanker(QueryEncoder(cached_encoder(cfg.encoder), cfg.train.max_sentences), res.cases)
 
     def stages(fold: int, train_qids: list[str]) -> Stages:
-        return _fold_stages(index_folder, data, config, fold, tuple(sorted(train_qids)))
+        return fold_stages_cached(index_folder, data, config, fold, tuple(sorted(train_qids)))
 
     def factory(fold: int, train_qids: list[str]) -> Ranker:
         if system in VARIANTS:

@@ -23,6 +23,7 @@ from lcr.index.lexical import LexicalBackend
 from lcr.models.ranksvm import RankSVM
 from lcr.ranking import Pipeline, Ranker
 from lcr.rerank.legal_features import LegalFeatures
+from lcr.rerank.query_charges import ChargePredictor
 from lcr.rerank.stages import RankSVMReranker
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker, QueryEncoder
 from lcr.retrieve.fusion import DENSE_WEIGHT, Fusion, FusionRanker
@@ -52,6 +53,11 @@ class PipelineParts:
         return cls(bundle.lexical, bundle.store, bundle.dense, bundle.reranker, field)
 
 
+def _neighbours(ranker: Ranker):
+    """A ranker searching the whole corpus, as the kNN voters of the charge predictor want it."""
+    return lambda query, k: [h.case_id for h in ranker.rank(query, None, k)]
+
+
 class Stages:
     """Every stage the parts offer, built once; pipelines (the production one, and the evaluation's
     variants) are compositions of these same objects."""
@@ -61,13 +67,17 @@ class Stages:
         self.lcm: LcmLaiRanker | None = None
         self.e5: E5CosineRanker | None = None
         self.features: LegalFeatures | None = None
+        self.charges: ChargePredictor | None = None
         d = parts.dense
         if d is not None:
             queries = QueryEncoder(d.encoder, d.max_sentences)
             self.lcm = LcmLaiRanker("lcm-lai", d.model, d.labels, queries, d.sentences, d.max_sentences,
                                     d.article_weight, dense=d.faiss)
             self.e5 = E5CosineRanker(queries, d.sentences)
-            self.features = LegalFeatures(parts.lexical, parts.store, self.e5, self.lcm)
+            self.charges = ChargePredictor(parts.store, {"bm25-knn": _neighbours(self.bm25),
+                                                         "dense-knn": _neighbours(self.e5)},
+                                           lap=self.lcm.query_articles, labels=d.labels)
+            self.features = LegalFeatures(parts.lexical, parts.store, self.e5, self.lcm, self.charges)
 
     def first_stage(self, fusion: Fusion = "rrf", dense_weight: float = DENSE_WEIGHT) -> Ranker:
         if self.lcm is None:

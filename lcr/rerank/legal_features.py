@@ -9,7 +9,12 @@
   specific-part (charge-defining) / general-part (circumstance) articles the candidate *cites*: the
   asymmetry of the task (the candidate's articles are known, the query's are not) used deliberately;
 * ``charge_match``: for the candidate's charges, the best predicted probability of an article that
-  defines that charge, averaged over its charges.
+  defines that charge, averaged over its charges;
+* ``charge_prior`` / ``charge_prior_top1``: the query's predicted probability mass on the candidate's
+  charges, and whether the candidate has the most probable charge, by the query-side
+  :class:`~lcr.rerank.query_charges.ChargePredictor` (neighbours' charges + LAP; a charge hint boosts);
+* ``circ_*``: how the sentencing circumstances (关键情节) extracted from both fact sections agree
+  (:func:`~lcr.text.circumstances.circumstance_similarity`).
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from lcr.index.lexical import LexicalBackend
 from lcr.law import criminal_law
 from lcr.models.labels import ArticleLabels
 from lcr.records import Evidence, Query
+from lcr.rerank.query_charges import ChargePredictor, top1
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker
+from lcr.text.circumstances import Circumstances, circumstance_similarity, extract_circumstances
 
 LEXICAL_FIELDS = ("facts", "reasoning", "full_text")
 #: (query, candidates) feature sets kept: enough for an evaluation fold's queries under every protocol.
@@ -45,8 +52,10 @@ class LegalFeatures:
     """Feature values of (query, candidate) pairs, and the evidence computed on the way (the LCM-LAI
     sentence matches and the query's predicted articles), so explaining a ranking recomputes nothing."""
 
-    def __init__(self, lexical: LexicalBackend, store: CaseStore, e5: E5CosineRanker, lcm: LcmLaiRanker):
+    def __init__(self, lexical: LexicalBackend, store: CaseStore, e5: E5CosineRanker, lcm: LcmLaiRanker,
+                 charges: ChargePredictor | None = None):
         self.lexical = lexical
+        self.charges = charges
         self.store = store
         self.e5 = e5
         self.lcm = lcm
@@ -58,11 +67,13 @@ class LegalFeatures:
         # then a dictionary lookup, not a case-store query
         self._cited: dict[str, tuple[list[str], np.ndarray]] = {}
         self._legal(store.ids())
+        # case -> its circumstances, extracted on first use (about 6 ms a judgment)
+        self._circumstances: dict[str, Circumstances] = {}
 
     def __call__(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
         """Feature values of each candidate; memoised per (query, candidates), since evaluation ranks the
         same pairs by the full model and by every single feature."""
-        key = (query.qid, hash(query.text), tuple(case_ids))
+        key = (query.qid, hash(query.text), tuple(query.hint_charges), tuple(case_ids))
         values = self._memo.get(key)
         if values is None:
             if len(self._memo) >= MEMO_SIZE:
@@ -101,4 +112,20 @@ class LegalFeatures:
             row["cited_circumstance_mass"] = float(probs[cited & ~self._specific].sum())
             matches = [max(probs[i] for i in self._charges[ch]) for ch in charges if ch in self._charges]
             row["charge_match"] = float(np.mean(matches)) if matches else 0.0
+        if self.charges is not None:
+            prior = self.charges.predict(query)
+            first = top1(prior)
+            for cid, (charges, _) in self._legal(ids).items():
+                out[cid]["charge_prior"] = min(1.0, sum(prior.get(c, 0.0) for c in charges))
+                out[cid]["charge_prior_top1"] = float(first is not None and first in charges)
+        qc = extract_circumstances(query.text)
+        for cid, cc in self.circumstances(ids).items():
+            out[cid].update(circumstance_similarity(qc, cc))
         return out
+
+    def circumstances(self, ids: Sequence[str]) -> dict[str, Circumstances]:
+        """Each case's circumstances, extracted from its facts once per open index."""
+        todo = [c for c in ids if c not in self._circumstances]
+        for case in self.store.get_many(todo, text_fields=("facts",)) if todo else ():
+            self._circumstances[case.case_id] = extract_circumstances(case.facts)
+        return {c: self._circumstances[c] for c in ids if c in self._circumstances}

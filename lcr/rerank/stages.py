@@ -16,6 +16,11 @@ from lcr.rerank.features import FeatureSpec, FeatureTable
 #: Every feature :class:`~lcr.rerank.legal_features.LegalFeatures` computes, in the production order.
 ALL_FEATURES = ("bm25_facts", "bm25_reasoning", "bm25_full_text", "e5_cosine", "lcm_lai", *FEATURE_NAMES,
                 "cited_article_mass", "cited_circumstance_mass", "charge_match")
+#: The query-side legal features: predicted charges, and sentencing circumstances on both sides.
+CHARGE_FEATURES = ("charge_prior", "charge_prior_top1")
+CIRCUMSTANCE_FEATURES = ("circ_flag_jaccard", "circ_flag_overlap", "circ_amount_match", "circ_injury_match",
+                         "circ_drug_match", "circ_alcohol_match")
+LEGAL_FEATURES = (*ALL_FEATURES, *CHARGE_FEATURES, *CIRCUMSTANCE_FEATURES)
 
 
 class CandidateFeatures(Protocol):
