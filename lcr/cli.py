@@ -102,6 +102,9 @@ def search(
     court: Annotated[str | None, typer.Option(help="Only courts whose name contains this.")] = None,
     year_from: Annotated[int | None, typer.Option(help="Earliest judgment year.")] = None,
     year_to: Annotated[int | None, typer.Option(help="Latest judgment year.")] = None,
+    charge_hint: Annotated[list[str] | None, typer.Option(help="A charge you believe applies, e.g. 危险驾驶罪 "
+                                                               "(repeatable): boosts such cases, never filters.")]
+    = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ):
     """Search an index with the facts of a case (or a case id with --similar-to)."""
@@ -116,9 +119,9 @@ def search(
         body = sys.stdin.read() if text == "-" else ""
         if not body.strip():
             raise BadQuery("give the facts as an argument, '-' to read them from stdin, or --similar-to ID")
-        hits = searcher.search(body, k, filters)
+        hits = searcher.search(body, k, filters, charge_hint=charge_hint or ())
     else:
-        hits = searcher.search(text, k, filters)
+        hits = searcher.search(text, k, filters, charge_hint=charge_hint or ())
     if as_json:
         typer.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
         return
@@ -280,6 +283,23 @@ def lap_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     typer.echo(json.dumps(result["results"], indent=1))
+
+
+@app.command("circumstances-report")
+def circumstances_report(
+    out: Annotated[Path | None, typer.Option(help="Report file (default: <reports>/circumstances.json).")] = None,
+):
+    """Precision/recall of the sentencing-circumstance extractor on the hand-labelled LeCaRD sentences."""
+    from lcr.experiments.circumstance_eval import evaluate_circumstances
+    from lcr.paths import reports_dir
+
+    out = out if out is not None else reports_dir() / "circumstances.json"
+    result = evaluate_circumstances()
+    result["command"] = "lcr " + shlex.join(sys.argv[1:])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    typer.echo(f"flags (micro, {result['sentences']} sentences): " + json.dumps(result["flags_micro"]))
+    typer.echo("numeric fields: " + json.dumps(result["numeric"]))
 
 
 @app.command("predict-articles")

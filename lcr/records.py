@@ -101,15 +101,26 @@ class PredictedArticle:
     probability: float
 
 
+@dataclass(frozen=True)
+class PredictedCharge:
+    """A charge predicted for the query from its facts (neighbours' charges and LAP; a hint boosts)."""
+
+    charge: str
+    probability: float
+
+
 @dataclass
 class Evidence:
     """Why a case ranks where it does, as the stages computed it while ranking (nothing recomputed):
-    the closest sentence pairs (LCM-LAI), the articles predicted for the query (LAP), and each
-    reranking feature's share of the score (RankSVM; the shares sum to the score)."""
+    the closest sentence pairs (LCM-LAI), the articles and charges predicted for the query (LAP), the
+    sentencing circumstances both cases state, and each reranking feature's share of the score
+    (RankSVM; the shares sum to the score)."""
 
     matched_sentences: list[SentencePair] = field(default_factory=list)
     predicted_articles: list[PredictedArticle] = field(default_factory=list)
     contributions: dict[str, float] = field(default_factory=dict)
+    predicted_charges: list[PredictedCharge] = field(default_factory=list)
+    shared_circumstances: list[str] = field(default_factory=list)
 
     def merged(self, other: Evidence | None) -> Evidence:
         """This evidence with the parts it lacks taken from ``other``."""
@@ -117,7 +128,9 @@ class Evidence:
             return self
         return Evidence(self.matched_sentences or other.matched_sentences,
                         self.predicted_articles or other.predicted_articles,
-                        self.contributions or other.contributions)
+                        self.contributions or other.contributions,
+                        self.predicted_charges or other.predicted_charges,
+                        self.shared_circumstances or other.shared_circumstances)
 
 
 @dataclass

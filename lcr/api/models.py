@@ -78,6 +78,9 @@ class SearchRequest(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_TEXT, description="Facts of the case to find precedents for.")
     k: int = Field(DEFAULT_K, ge=1, le=MAX_K, description="Number of results.")
     filters: SearchFilters | None = None
+    charge_hint: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=10,
+        description="Charges you believe apply (e.g. 危险驾驶罪): they boost matching cases, never filter.")
 
 
 class MatchedSentence(BaseModel):
@@ -89,6 +92,11 @@ class MatchedSentence(BaseModel):
 class PredictedArticle(BaseModel):
     article: str = Field(examples=["刑法:133-1"])
     name: str
+    probability: float = Field(ge=0.0, le=1.0)
+
+
+class PredictedChargeOut(BaseModel):
+    charge: str = Field(examples=["危险驾驶罪"])
     probability: float = Field(ge=0.0, le=1.0)
 
 
@@ -108,6 +116,8 @@ class Explanation(BaseModel):
     matched_sentences: list[MatchedSentence] | None = _part("Query/case sentence pairs that matched.")
     predicted_articles: list[PredictedArticle] | None = _part("Articles predicted from the query's facts.")
     shared_articles: list[str] | None = _part("Articles shared by the query and the case.")
+    predicted_charges: list[PredictedChargeOut] | None = _part("Charges predicted for the query's facts.")
+    shared_circumstances: list[str] | None = _part("Sentencing circumstances (关键情节) both cases state.")
     contributions: dict[str, float] | None = _part("Each feature's share of the score.")
 
 

@@ -7,6 +7,7 @@ articles, each feature's share of the score).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,7 +78,10 @@ class Searcher:
     def pipeline_name(self) -> str:
         return self.pipeline.name
 
-    def search(self, text: str, k: int = 10, filters: Filters | None = None, qid: str = "query") -> list[SearchHit]:
+    def search(self, text: str, k: int = 10, filters: Filters | None = None, qid: str = "query",
+               charge_hint: Sequence[str] = ()) -> list[SearchHit]:
+        """The ``k`` best cases for the facts ``text``; ``charge_hint``: charges the user believes apply,
+        which the ranking boosts (a hint, never a filter: use ``filters`` to restrict)."""
         if not text or not text.strip():
             raise BadQuery("the query text is empty: give the facts of a case")
         if k < 1:
@@ -90,7 +94,8 @@ class Searcher:
             candidates = sorted(self.store.filter_ids(filters.charges, filters.articles, filters.court, year))
             if not candidates:
                 return []
-        hits = self.pipeline.rank(Query(qid, text), candidates, k)
+        hint = [h.strip() for h in charge_hint if h.strip()]
+        hits = self.pipeline.rank(Query(qid, text, hint_charges=hint), candidates, k)
         cases = self.store.get_many([h.case_id for h in hits], text_fields=SUMMARY_FIELDS)
         return [self._hit(h, case) for h, case in zip(hits, cases, strict=True)]
 
@@ -122,6 +127,13 @@ class Searcher:
         if contributions:
             top = sorted(contributions.items(), key=lambda kv: -kv[1])[:3]
             why.append("strongest signals: " + ", ".join(f"{n} ({v:+.2f})" for n, v in top))
+        charges = [{"charge": p.charge, "probability": round(p.probability, 4)} for p in ev.predicted_charges]
+        likely_charges = {p.charge for p in ev.predicted_charges if p.probability >= 0.3}
+        same = [c for c in case.charges if c in likely_charges]
+        if same:
+            why.append("convicts of the charge predicted for the query: " + "、".join(same))
+        if ev.shared_circumstances:
+            why.append("shared circumstances: " + "、".join(ev.shared_circumstances))
         if matched:
             why.append(f"closest facts: 「{matched[0]['query_sentence'][:40]}」 ↔ 「{matched[0]['case_sentence'][:40]}」")
         explanation: dict = {"features": features, "articles": [describe(a) for a in crim], "why": why}
@@ -130,6 +142,10 @@ class Searcher:
         if predicted:
             explanation["predicted_articles"] = predicted
             explanation["shared_articles"] = shared
+        if charges:
+            explanation["predicted_charges"] = charges
+        if ev.shared_circumstances:
+            explanation["shared_circumstances"] = list(ev.shared_circumstances)
         if contributions:
             explanation["contributions"] = contributions
         return SearchHit(h.case_id, h.rank, h.score, case.title, case.court, case.year, case.charges, crim,

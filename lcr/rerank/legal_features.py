@@ -27,14 +27,21 @@ from lcr.index.casestore import CaseStore
 from lcr.index.lexical import LexicalBackend
 from lcr.law import criminal_law
 from lcr.models.labels import ArticleLabels
-from lcr.records import Evidence, Query
+from lcr.records import Evidence, PredictedCharge, Query
 from lcr.rerank.query_charges import ChargePredictor, top1
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker
-from lcr.text.circumstances import Circumstances, circumstance_similarity, extract_circumstances
+from lcr.text.circumstances import (
+    Circumstances,
+    circumstance_similarity,
+    extract_circumstances,
+    shared_labels,
+)
 
 LEXICAL_FIELDS = ("facts", "reasoning", "full_text")
 #: (query, candidates) feature sets kept: enough for an evaluation fold's queries under every protocol.
 MEMO_SIZE = 512
+#: Charges shown per query in explanations.
+PREDICTED_CHARGES = 3
 
 
 def charge_articles(labels: ArticleLabels) -> dict[str, list[int]]:
@@ -85,7 +92,12 @@ class LegalFeatures:
         """Each candidate's matched sentence pairs and the query's predicted articles (shared)."""
         predicted = self.lcm.predicted_articles(query)
         matches = self.lcm.pair_features(query, [c for c in case_ids if c in self.lcm.cases])
-        return {c: Evidence(matches[c].matched if c in matches else [], predicted) for c in case_ids}
+        charges = [PredictedCharge(c, p) for c, p in
+                   list(self.charges.predict(query).items())[:PREDICTED_CHARGES]] if self.charges else []
+        qc = extract_circumstances(query.text)
+        theirs = self.circumstances(case_ids)
+        return {c: Evidence(matches[c].matched if c in matches else [], predicted, {}, charges,
+                            shared_labels(qc, theirs[c]) if c in theirs else []) for c in case_ids}
 
     def _legal(self, ids: list[str]) -> dict[str, tuple[list[str], np.ndarray]]:
         """Each candidate's charges and cited-label mask, read from the case store once per case (they

@@ -61,7 +61,8 @@ class RankSVMReranker:
         out = []
         for i, c in enumerate(ids):
             contrib = self.model.contributions(table.matrix[i])
-            ev = Evidence(evidence[c].matched_sentences, evidence[c].predicted_articles, contrib)
+            ev = Evidence(evidence[c].matched_sentences, evidence[c].predicted_articles, contrib,
+                          evidence[c].predicted_charges, evidence[c].shared_circumstances)
             out.append(ScoredCase(c, float(scores[i]), features=dict(values.get(c, {})), evidence=ev))
         return finalise(out)[:k]
 

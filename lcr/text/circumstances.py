@@ -363,3 +363,18 @@ def circumstance_similarity(a: Circumstances, b: Circumstances) -> dict[str, flo
         "circ_drug_match": drug,
         "circ_alcohol_match": alcohol,
     }
+
+
+def shared_labels(a: Circumstances, b: Circumstances) -> list[str]:
+    """Chinese labels of what two cases have in common, for explanations: shared flags, then the same
+    amount bracket, injury level and drunk-driving class."""
+    out = [FLAG_LABELS[f] for f in FLAGS if f in a.flags and f in b.flags]
+    ba, bb = amount_bracket(a.amount_yuan), amount_bracket(b.amount_yuan)
+    if ba is not None and ba == bb:
+        out.append("数额相近")
+    if a.injury is not None and b.injury is not None and _level(a.injury) == _level(b.injury):
+        out.append(b.injury)
+    if a.blood_alcohol is not None and b.blood_alcohol is not None and (
+            (a.blood_alcohol >= ALCOHOL_AGGRAVATED) == (b.blood_alcohol >= ALCOHOL_AGGRAVATED)):
+        out.append("血醇含量相近")
+    return out

@@ -14,6 +14,7 @@ from lcr.text.circumstances import (
     circumstance_similarity,
     extract_circumstances,
     sentence_flags,
+    shared_labels,
 )
 
 # (sentence, expected flags): every flag is asserted at least once, and its cues are denied elsewhere
@@ -321,3 +322,11 @@ def test_similarity_numeric_fields() -> None:
     # the same 30 mg gap across the 200 mg/100ml aggravation threshold counts half
     assert sim("blood_alcohol", 185.0, 215.0)["circ_alcohol_match"] == pytest.approx(0.35)
     assert sim("blood_alcohol", 90.0, 290.0)["circ_alcohol_match"] == 0.0
+
+
+def test_shared_labels_name_what_both_cases_state():
+    a = extract_circumstances("被告人主动到公安机关投案，如实供述了自己的罪行。盗窃财物价值5000元。")
+    b = extract_circumstances("被告人自动投案，如实供述。窃得现金人民币6000元。")
+    c = extract_circumstances("被告人被抓获归案，窃得现金人民币60万元。")
+    assert shared_labels(a, b)[:2] == ["自首", "坦白"] and "数额相近" in shared_labels(a, b)
+    assert shared_labels(a, c) == []

@@ -19,6 +19,6 @@ router = APIRouter(tags=["search"])
 def search(body: SearchRequest, searcher: SearcherDep) -> SearchResponse:
     filters = body.filters.to_filters() if body.filters is not None else None
     start = time.perf_counter()
-    hits = searcher.search(body.text, body.k, filters)
+    hits = searcher.search(body.text, body.k, filters, charge_hint=body.charge_hint)
     took_ms = (time.perf_counter() - start) * 1000
     return SearchResponse(query=body, took_ms=round(took_ms, 2), results=[Hit.from_hit(h) for h in hits])
