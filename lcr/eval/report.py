@@ -24,6 +24,13 @@ from lcr.eval.leakage import LeakageReport, audit_leakage, metrics_without_leake
 from lcr.eval.plots import plot_win_loss
 from lcr.eval.protocols import get_protocol
 from lcr.eval.querysets import scored_qids
+from lcr.eval.report_sections import (
+    anchor_wins_markdown,
+    headline_seed_line,
+    is_variant,
+    seeds_markdown,
+    variants_markdown,
+)
 from lcr.eval.results import ResultEntry, load_results
 from lcr.eval.trec import read_run
 from lcr.records import Run
@@ -85,7 +92,15 @@ HEADLINE_BEST = 2
 
 def _lcr_system(e: ResultEntry) -> bool:
     """A complete lcr system (not a baseline, an anchor, one feature alone or a feature-group ablation)."""
-    return not e.system.startswith((ANCHOR_PREFIX, "feature:")) and e.system != BASELINE and "-minus-" not in e.system
+    return (not e.system.startswith((ANCHOR_PREFIX, "feature:")) and e.system != BASELINE
+            and "-minus-" not in e.system and not is_variant(e.system))
+
+
+def headline_system(entries: list[ResultEntry]) -> str | None:
+    """The best complete lcr system by official cv5 MAP (the bold row of the headline table)."""
+    rows = [e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official" and e.queries == "cv5"
+            and _lcr_system(e)]
+    return max(rows, key=lambda e: e.metrics.get("MAP", 0.0)).system if rows else None
 
 
 def headline_markdown(entries: list[ResultEntry]) -> str:
@@ -115,7 +130,7 @@ def headline_markdown(entries: list[ResultEntry]) -> str:
         "(unlabelled = 0); `keller` KELLER's conventions (105 queries, gain 2^(g−1)); `corpus` all 9,088 "
         "documents (R@100 on grade ≥ 2). The full catalogue, every protocol spelled out, ablations and "
         "per-query plots: [reports/README.md](reports/README.md); every number there re-runs with `lcr regress`.",
-        "", *lines, "", *_coverage_note(entries)])
+        "", *lines, "", *_coverage_note(entries), *headline_seed_line(entries, headline_system(entries) or "")])
 
 
 def _covered_mean(e: ResultEntry, metric: str) -> float | None:
@@ -180,6 +195,8 @@ def render_reports(
     parts += ["## Results", "", results_markdown(entries, with_protocols=False)]
     parts += _anchors_section(entries)
     parts += _ranksvm_section(entries, reranker_dir)
+    parts += seeds_markdown(entries)
+    parts += variants_markdown(entries)
     sections, written = _lecard_v1_sections(entries, results.parent, data_root, case_facts)
     parts += sections
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")
@@ -259,6 +276,7 @@ def _lecard_v1_sections(
     data = EvalData.from_lecard_v1(ds)
     run_of = _run_reader()
     plot_lines, written = _win_loss_section(entries, data, run_of, out_dir / "plots")
+    plot_lines += anchor_wins_markdown(entries, data, run_of, headline_system(entries) or "", ANCHOR_PREFIX)
     try:
         if case_facts is None:
             raise IndexMissing("no index given")

@@ -1,0 +1,152 @@
+"""Report sections about variants of one system: its seeds, its charge-hint rows, its short-query rows,
+and its per-query wins and losses against the published systems.
+
+Naming conventions they read (set by ``lcr eval``): ``<system>.seed<N>`` is ``<system>`` trained with
+another seed; ``<system>+hint`` ranks with each query's true charges as the user's charge hint (never a
+fact-only number); a query set ``<set>-short`` holds the short form of the same queries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+
+from lcr.eval.data import EvalData
+from lcr.eval.protocols import get_protocol
+from lcr.eval.querysets import SHORT_QUERY_CHARS, SHORT_SUFFIX, scored_qids
+from lcr.eval.results import ResultEntry
+from lcr.records import Run
+
+LECARD_V1 = "lecard-v1"
+HINT_SUFFIX = "+hint"
+_SEED = re.compile(r"\.seed\d+$")
+SEED_METRICS = ("MAP", "NDCG@30", "R@100")
+
+
+def base_system(system: str) -> str:
+    """``ranksvm-legal.seed14`` -> ``ranksvm-legal``."""
+    return _SEED.sub("", system)
+
+
+def is_variant(system: str) -> bool:
+    """A seed or charge-hint variant (kept out of the fact-only headline rows)."""
+    return bool(_SEED.search(system)) or system.endswith(HINT_SUFFIX)
+
+
+def seed_groups(entries: list[ResultEntry]) -> dict[tuple[str, str, str], list[ResultEntry]]:
+    """(protocol, queries, base system) -> its entries over seeds, for systems catalogued with several."""
+    groups: dict[tuple[str, str, str], list[ResultEntry]] = defaultdict(list)
+    for e in entries:
+        if e.dataset == LECARD_V1:
+            groups[(e.protocol, e.queries, base_system(e.system))].append(e)
+    return {k: sorted(v, key=lambda e: e.system) for k, v in groups.items()
+            if len(v) > 1 and any(_SEED.search(e.system) for e in v)}
+
+
+def seed_stats(group: list[ResultEntry], metric: str) -> tuple[float, float] | None:
+    """Mean and half the range (max − min) / 2 of ``metric`` over a seed group."""
+    values = [e.metrics[metric] for e in group if metric in e.metrics]
+    if len(values) < 2:
+        return None
+    return float(np.mean(values)), (max(values) - min(values)) / 2
+
+
+def seeds_markdown(entries: list[ResultEntry]) -> list[str]:
+    groups = seed_groups(entries)
+    if not groups:
+        return []
+    lines = ["## Seeds", "",
+             "Learned systems trained with several seeds (the shipped config's seed 13, and "
+             "`lcr/resources/configs/lcm-lai-seed<N>.json`): mean ± half the range over the seeds.", "",
+             "| system | protocol | queries | seeds | MAP | NDCG@30 | R@100 |", "|---|---|---|---|---|---|---|"]
+    for (protocol, queries, system), group in sorted(groups.items()):
+        cells = []
+        for m in SEED_METRICS:
+            s = seed_stats(group, m)
+            cells.append(f"{s[0]:.3f} ± {s[1]:.3f}" if s else "")
+        lines.append(f"| {system} | `{protocol}` | {queries} | {len(group)} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def headline_seed_line(entries: list[ResultEntry], system: str) -> list[str]:
+    """One sentence: ``system``'s mean over its seeds under each protocol it has several for."""
+    parts = []
+    for (protocol, queries, base), group in sorted(seed_groups(entries).items()):
+        if base != system or queries != "cv5":
+            continue
+        stats = [(m, seed_stats(group, m)) for m in SEED_METRICS]
+        parts.append(f"`{protocol}` " + ", ".join(f"{m} {s[0]:.3f} ± {s[1]:.3f}" for m, s in stats if s))
+    if not parts:
+        return []
+    n = len(next(g for (_, q, b), g in seed_groups(entries).items() if b == system and q == "cv5"))
+    return [f"**{system}** over {n} seeds (mean ± half the range): " + "; ".join(parts) + ".", ""]
+
+
+def variants_markdown(entries: list[ResultEntry]) -> list[str]:
+    """The charge-hint rows and the short-query rows, each beside the system they vary."""
+    by = {e.key: e for e in entries if e.dataset == LECARD_V1}
+    lines: list[str] = []
+    hinted = sorted(e for e in by.values() if e.system.endswith(HINT_SUFFIX) and not _SEED.search(e.system))
+    if hinted:
+        lines += ["## With a charge hint", "",
+                  "`<system>+hint`: each query is given its true charges (`crime`) as the user's charge hint, "
+                  "which boosts cases of those charges and never filters. This is what a lawyer who knows "
+                  "the charge gets; it is not a fact-only number.", "",
+                  "| protocol | queries | system | MAP | NDCG@30 | without the hint: MAP | NDCG@30 |",
+                  "|---|---|---|---|---|---|---|"]
+        for e in hinted:
+            plain = by.get((e.dataset, e.protocol, e.queries, e.system.removesuffix(HINT_SUFFIX)))
+            pm = (f"{plain.metrics['MAP']:.3f} | {plain.metrics['NDCG@30']:.3f}" if plain else " | ")
+            lines.append(f"| `{e.protocol}` | {e.queries} | {e.system} | {e.metrics['MAP']:.3f} | "
+                         f"{e.metrics['NDCG@30']:.3f} | {pm} |")
+        lines.append("")
+    short = sorted(e for e in by.values() if e.queries.endswith(SHORT_SUFFIX))
+    if short:
+        lines += ["## Short queries", "",
+                  f"`<set>{SHORT_SUFFIX}`: the same queries cut to what a user types: whole sentences from the "
+                  f"start while they fit in {SHORT_QUERY_CHARS} characters (at least one, cut at "
+                  f"{SHORT_QUERY_CHARS}); judged against the same labels.", "",
+                  "| protocol | system | queries | MAP | NDCG@30 | R@100 | full queries: MAP | NDCG@30 | R@100 |",
+                  "|---|---|---|---|---|---|---|---|---|"]
+        for e in short:
+            full = by.get((e.dataset, e.protocol, e.queries.removesuffix(SHORT_SUFFIX), e.system))
+
+            def cells(x: ResultEntry | None) -> str:
+                return " | ".join(f"{x.metrics[m]:.3f}" if x and m in x.metrics else "" for m in SEED_METRICS)
+            lines.append(f"| `{e.protocol}` | {e.system} | {e.queries} | {cells(e)} | {cells(full)} |")
+        lines.append("")
+    return lines
+
+
+def anchor_wins_markdown(entries: list[ResultEntry], data: EvalData, run_of: Callable[[ResultEntry], Run | None],
+                         system: str, anchor_prefix: str = "anchor-") -> list[str]:
+    """Per-query AP (``official``) of ``system`` (cv5) against each published run, on the queries that run
+    covers."""
+    protocol = get_protocol(LECARD_V1, "official")
+    ours = next((e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official"
+                 and e.queries == "cv5" and e.system == system), None)
+    anchors = sorted(e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official"
+                     and e.system.startswith(anchor_prefix))
+    run = run_of(ours) if ours else None
+    if ours is None or run is None or not anchors:
+        return []
+    lines = [f"## {system} against the published systems, query by query", "",
+             f"Per-query AP under `official`: {system} (cv5) against each published run, on the queries that "
+             "run covers (its absent queries left out). A win is a higher AP by more than 0.001.", "",
+             "| published run | queries | wins | ties | losses | mean AP: ours | theirs |", "|---|---|---|---|---|---|---|"]
+    qids = scored_qids(data, "cv5")
+    our_ap = {q: s["MAP"] for q, s in protocol.evaluate(run, data, qids).per_query.items()}
+    for a in anchors:
+        their_run = run_of(a)
+        if their_run is None:
+            continue
+        covered = [q for q in qids if q in their_run]
+        their_ap = {q: s["MAP"] for q, s in protocol.evaluate(their_run, data, covered).per_query.items()}
+        diff = np.array([our_ap[q] - their_ap[q] for q in covered])
+        lines.append(f"| {a.system} | {len(covered)} | {(diff > 1e-3).sum()} | {(abs(diff) <= 1e-3).sum()} | "
+                     f"{(diff < -1e-3).sum()} | {np.mean([our_ap[q] for q in covered]):.3f} | "
+                     f"{np.mean([their_ap[q] for q in covered]):.3f} |")
+    return [*lines, ""]

@@ -1,0 +1,38 @@
+"""Seed, charge-hint and short-query sections of the report."""
+
+import pytest
+
+from lcr.eval.report import _lcr_system, headline_markdown, headline_system
+from lcr.eval.report_sections import base_system, seed_stats, seeds_markdown, variants_markdown
+from lcr.eval.results import ResultEntry
+
+
+def entry(system, maps, protocol="official", queries="cv5"):
+    return ResultEntry("lecard-v1", protocol, queries, system, {"MAP": maps, "NDCG@30": 0.9}, "run", "cmd")
+
+
+def test_seed_variants_are_grouped_and_summarised():
+    rows = [entry("ranksvm-legal", 0.60), entry("ranksvm-legal.seed14", 0.58), entry("ranksvm-legal.seed15", 0.62)]
+    assert base_system("ranksvm-legal.seed14") == "ranksvm-legal"
+    mean, spread = seed_stats(rows, "MAP")
+    assert mean == pytest.approx(0.60) and spread == pytest.approx(0.02)
+    text = "\n".join(seeds_markdown(rows))
+    assert "| ranksvm-legal | `official` | cv5 | 3 | 0.600 ± 0.020" in text
+
+
+def test_variants_never_enter_the_fact_only_headline():
+    rows = [entry("ranksvm-legal", 0.60), entry("ranksvm-legal+hint", 0.70), entry("ranksvm-legal.seed14", 0.65),
+            entry("ranksvm-legal", 0.55, queries="cv5-short")]
+    assert not _lcr_system(rows[1]) and not _lcr_system(rows[2])
+    assert headline_system(rows) == "ranksvm-legal"
+    table = headline_markdown(rows)
+    assert "+hint" not in table.split("over 2 seeds")[0] and "0.700" not in table
+    assert "over 2 seeds" in table
+
+
+def test_hint_and_short_rows_sit_beside_the_plain_system():
+    rows = [entry("ranksvm-legal", 0.60), entry("ranksvm-legal+hint", 0.70),
+            entry("ranksvm-legal", 0.55, queries="cv5-short")]
+    text = "\n".join(variants_markdown(rows))
+    assert "| `official` | cv5 | ranksvm-legal+hint | 0.700 | 0.900 | 0.600 | 0.900 |" in text
+    assert "| `official` | ranksvm-legal | cv5-short | 0.550 | 0.900 |  | 0.600 | 0.900 |  |" in text
