@@ -60,21 +60,36 @@ def index_build(
                                                        "case vector.")] = 0.3,
     on_error: Annotated[str, typer.Option(help="Bad corpus records: 'skip' (report and go on) or 'raise'.")]
     = "skip",
+    force: Annotated[bool, typer.Option(help="Replace --out even if it is not an lcr index (its files are "
+                                             "deleted).")] = False,
+    max_rejected: Annotated[float, typer.Option(min=0.0, max=1.0, help="Fail (and keep the old index) when "
+                                                "more than this share of the records is bad.")] = 0.1,
 ):
-    """Build an index (case store + BM25, and FAISS when --model is given) from a corpus."""
+    """Build an index (case store + BM25, and FAISS when --model is given) from a corpus.
+
+    The new index is built beside --out and swapped in only when complete; an --out that holds anything but
+    an lcr index is refused unless --force."""
     from data_tools.loading import LoadReport
     from data_tools.registry import iter_corpus
+    from lcr.errors import BadInput
     from lcr.index.bundle import DenseConfig, build_index
+    from lcr.index.manifest import check_replaceable
 
     report = LoadReport()
     cases = iter_corpus(fmt, data, on_error=on_error, report=report)  # type: ignore[arg-type]
     if reranker is not None and model is None:
-        from lcr.errors import BadInput
-
         raise BadInput("--reranker needs --model (the reranker's features come from the LCM-LAI model)")
     dense = DenseConfig(model, encoder, max_sentences, article_weight, reranker) if model is not None else None
+    check_replaceable(out, force)
+
+    def validate(n_cases: int) -> None:
+        if report.read and report.skipped > max_rejected * report.read:
+            first = f"; first: {report.problems[0]}" if report.problems else ""
+            raise BadInput(f"{report.skipped} of {report.read} records of {data} are bad (more than "
+                           f"--max-rejected {max_rejected:g}){first}; nothing was built (is --format right?)")
+
     manifest = build_index(cases, out, [f.strip() for f in fields.split(",") if f.strip()], dense,
-                           source=f"{fmt}:{data}")
+                           source=f"{fmt}:{data}", force=force, validate=validate)
     typer.echo(f"built {out}: {manifest.counts}; corpus checksum {manifest.corpus_checksum[:12]}")
     if report.skipped:
         typer.echo(f"skipped {report.skipped} bad records, e.g. {report.problems[0]}", err=True)
@@ -206,6 +221,8 @@ def train(
     reranker: Annotated[Path | None, typer.Option(help="Also train the production RankSVM (ranksvm-pool: whole "
                                                        "pools, features cross-fitted with the cv5 fold models).")]
     = None,
+    force: Annotated[bool, typer.Option(help="Replace --out / --reranker even if they are not lcr models.")]
+    = False,
 ):
     """Train LCM-LAI: LAP pre-training (CAIL2018 + LeCaRD candidates), then ranking + λ·LAP on LeCaRD queries."""
     import shutil
@@ -222,6 +239,7 @@ def train(
     from lcr.experiments.crossval import VARIANTS, fold_model, fold_model_dir
     from lcr.experiments.systems import lexical_and_store, resources
     from lcr.index.bundle import resolve_index
+    from lcr.index.manifest import atomic_build, check_replaceable
     from lcr.paths import models_dir
 
     if variant not in VARIANTS:
@@ -233,21 +251,22 @@ def train(
         typer.echo(f"trained fold {fold}: {fold_model_dir(res, cfg, variant, fold, train_qids)}")
         return
     out = out if out is not None else models_dir() / "lcm-lai-production"
+    check_replaceable(out, force)
+    if reranker is not None:
+        check_replaceable(reranker, force)
     all_qids = [q for f in cv5_folds("lecard-v1") for q in f]
     fold_model(res, cfg, variant, "all", all_qids)
     src = fold_model_dir(res, cfg, variant, "all", all_qids)
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(src, out)
+    with atomic_build(out, force) as tmp:
+        shutil.copytree(src, tmp, dirs_exist_ok=True)
     typer.echo(f"production model (trained on all {len(all_qids)} queries) written to {out}")
     if reranker is not None:
         lexical, store = lexical_and_store(resolve_index(index))
         ds, queries_ = load_benchmark("lecard-v1", _data(data))
         values = production_values(res, cfg, lexical, store, queries_, ds.pools)
         model = fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[PRODUCTION_RERANKER])
-        if reranker.exists():
-            shutil.rmtree(reranker)
-        model.save(reranker)
+        with atomic_build(reranker, force) as tmp:
+            model.save(tmp)
         typer.echo(f"RankSVM (C={model.C}, cross-fitted features of {len(values)} queries) written to {reranker}")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,12 +124,21 @@ class IndexBundle:
 
 
 def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAULT_FIELDS,
-                dense: DenseConfig | None = None, source: str = "", show_progress: bool = True) -> Manifest:
-    """Build a complete index folder at ``out`` (atomically: the old one serves until this succeeds)."""
+                dense: DenseConfig | None = None, source: str = "", show_progress: bool = True,
+                force: bool = False, validate: Callable[[int], None] | None = None) -> Manifest:
+    """Build a complete index folder at ``out`` (atomically: the old one serves until this succeeds).
+    ``out`` must be absent, empty or an lcr index unless ``force``. ``validate`` is called with the number
+    of cases read, before anything else is built: raising there abandons the build (the old index stays).
+    A corpus of no case is always refused."""
     if dense is not None and dense.reranker_dir is not None:
         RankSVM.load(dense.reranker_dir)  # refuse a broken reranker before any work
-    with atomic_build(out) as tmp:
+    with atomic_build(out, force) as tmp:
         store = CaseStore.create(tmp / CASES, cases)
+        if len(store) == 0:
+            raise BadInput("no case could be read from the corpus; nothing was built (the old index, if any, "
+                           "is unchanged)")
+        if validate is not None:
+            validate(len(store))
         log.info("case store: %d cases", len(store))
         if len(store) == 0:
             raise BadInput("the corpus gave no case to index")

@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from lcr.errors import IndexMismatch, IndexMissing
+from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.records import Case
 
 log = logging.getLogger(__name__)
@@ -129,9 +129,27 @@ def _compare(path: str, have: Any, want: Any) -> None:
         raise IndexMismatch(f"index manifest mismatch in {path}: index has {have!r}, expected {want!r}")
 
 
+MANIFEST_FILE = "manifest.json"
+
+
+def check_replaceable(target: Path, force: bool = False) -> None:
+    """Refuse to replace anything but an lcr artifact (a folder holding a ``manifest.json``) or an empty
+    folder, unless ``force``: a mistyped ``--out`` must never delete a user's files."""
+    if force or not (target.exists() or target.is_symlink()):
+        return
+    if target.is_dir() and not target.is_symlink() and (
+            (target / MANIFEST_FILE).is_file() or not any(target.iterdir())):
+        return
+    what = ("a file" if not target.is_dir() else
+            "a folder that is not an lcr index or model (it has no manifest.json)")
+    raise BadInput(f"{target} is {what}; refusing to replace it. Choose another --out, or pass --force to "
+                   "replace it")
+
+
 @contextmanager
-def atomic_build(target_dir: str | Path) -> Iterator[Path]:
-    """Build into ``<target>.building-<pid>`` and swap it into place only on success.
+def atomic_build(target_dir: str | Path, force: bool = False) -> Iterator[Path]:
+    """Build into ``<target>.building-<pid>`` and swap it into place only on success; refuses a target
+    that is not an lcr artifact unless ``force`` (:func:`check_replaceable`).
 
     On success the old target is renamed aside, the new directory renamed into place, then the old
     one deleted; readers see the old or the new index, never a half-built one (between the two
@@ -139,6 +157,7 @@ def atomic_build(target_dir: str | Path) -> Iterator[Path]:
     target is left untouched.
     """
     target = Path(target_dir)
+    check_replaceable(target, force)
     building = target.with_name(f"{target.name}.building-{os.getpid()}")
     if building.exists():
         shutil.rmtree(building)
@@ -162,5 +181,8 @@ def atomic_build(target_dir: str | Path) -> Iterator[Path]:
         shutil.rmtree(building, ignore_errors=True)
         raise
     if had_old:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)
     log.info("swapped new build into %s", target)

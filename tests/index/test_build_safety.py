@@ -1,0 +1,87 @@
+"""Nothing the user owns is lost by a build: --out refuses what is not an lcr index, bad corpora fail
+before the swap, and the old index keeps serving."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lcr.cli import app
+from lcr.errors import BadInput
+from lcr.index.manifest import Manifest, atomic_build, check_replaceable
+
+SAMPLE = Path(__file__).parents[2] / "data_tools" / "sample" / "lecard"
+
+
+def build(out: Path, *extra: str, data: Path = SAMPLE):
+    return CliRunner().invoke(app, ["index", "build", "--data", str(data), "--out", str(out), *extra])
+
+
+def test_unrelated_folder_is_refused_and_kept(tmp_path):
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.docx").write_text("years of work")
+    result = build(out)
+    assert isinstance(result.exception, BadInput) and "--force" in str(result.exception)
+    assert (out / "chapter1.docx").read_text() == "years of work"
+    assert not list(tmp_path.glob("thesis.*"))  # no temp folder left behind
+
+
+def test_existing_file_is_refused_and_kept(tmp_path):
+    out = tmp_path / "notes.txt"
+    out.write_text("keep me")
+    result = build(out)
+    assert isinstance(result.exception, BadInput)
+    assert out.is_file() and out.read_text() == "keep me"
+
+
+def test_force_replaces_a_file(tmp_path):
+    out = tmp_path / "notes.txt"
+    out.write_text("replace me")
+    result = build(out, "--force")
+    assert result.exit_code == 0, result.output
+    assert (out / "manifest.json").is_file()
+    assert not list(tmp_path.glob("notes.txt.*"))
+
+
+def test_rebuilding_an_index_is_allowed(tmp_path):
+    out = tmp_path / "idx"
+    assert build(out).exit_code == 0
+    assert build(out).exit_code == 0
+    assert Manifest.load(out).counts["cases"] > 0
+
+
+@pytest.mark.parametrize("content", ["", "not json\n{also bad\n"])
+def test_empty_or_all_bad_corpus_fails_and_old_index_serves(tmp_path, content):
+    out = tmp_path / "idx"
+    assert build(out).exit_code == 0
+    before = (out / "manifest.json").read_text()
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(content)
+    result = build(out, "--format", "jsonl", data=corpus)
+    assert isinstance(result.exception, BadInput), result.output
+    assert (out / "manifest.json").read_text() == before
+    assert not list(tmp_path.glob("idx.*"))
+
+
+def test_too_many_rejected_lines_fail(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    good = {"id": "1", "fact": "被告人张某酒后驾驶机动车，血液中乙醇含量为150mg/100ml。"}
+    corpus.write_text(json.dumps(good, ensure_ascii=False) + "\n" + "broken\n" * 3, encoding="utf-8")
+    result = build(tmp_path / "idx", "--format", "jsonl", data=corpus)
+    assert isinstance(result.exception, BadInput) and "3 of 4 records" in str(result.exception)
+    assert build(tmp_path / "idx", "--format", "jsonl", "--max-rejected", "0.8", data=corpus).exit_code == 0
+
+
+def test_atomic_build_guard_without_cli(tmp_path):
+    (tmp_path / "empty").mkdir()
+    check_replaceable(tmp_path / "empty")  # an empty folder may be used
+    check_replaceable(tmp_path / "absent")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "x.csv").write_text("1,2")
+    with pytest.raises(BadInput), atomic_build(tmp_path / "data"):
+        pass
+    assert (tmp_path / "data" / "x.csv").exists()
