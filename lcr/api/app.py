@@ -11,12 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from lcr import __version__
+from lcr.api.errors import RequestGuard, install_error_handlers
 from lcr.api.routes import api_router
-from lcr.errors import LcrError
 from lcr.pipeline import Searcher
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,8 @@ def create_app(index: str | Path, searcher: Searcher | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.searcher = searcher
-    app.add_exception_handler(LcrError, _lcr_error)
+    install_error_handlers(app)
+    app.add_middleware(RequestGuard)
     app.include_router(api_router, prefix=API_PREFIX)
 
     @app.get("/", include_in_schema=False)
@@ -55,11 +55,3 @@ def create_app(index: str | Path, searcher: Searcher | None = None) -> FastAPI:
         return {"name": "lcr", "version": __version__, "api": API_PREFIX, "docs": "/docs"}
 
     return app
-
-
-async def _lcr_error(_: Request, exc: Exception) -> JSONResponse:
-    """Domain errors become their class's ``http_status`` with ``{"error", "detail"}``."""
-    status = exc.http_status if isinstance(exc, LcrError) else 500
-    if status >= 500:
-        log.error("%s: %s", type(exc).__name__, exc)
-    return JSONResponse(status_code=status, content={"error": type(exc).__name__, "detail": str(exc)})
