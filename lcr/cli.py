@@ -104,6 +104,19 @@ def index_info(index: Annotated[str, typer.Argument(help="Index path or name und
     typer.echo(json.dumps(asdict(Manifest.load(resolve_index(index))), ensure_ascii=False, indent=1))
 
 
+def _decoded(raw: bytes, encoding: str, what: str) -> str:
+    """``raw`` decoded as ``encoding``, or a one-line :class:`BadInput` naming the first bad byte."""
+    from lcr.errors import BadInput
+
+    try:
+        return raw.decode(encoding)
+    except LookupError:
+        raise BadInput(f"unknown encoding {encoding!r} (e.g. utf-8, gbk, gb18030)") from None
+    except UnicodeDecodeError as e:
+        hint = " (pass --encoding gbk for GBK text)" if encoding.lower().replace("-", "") == "utf8" else ""
+        raise BadInput(f"{what} is not valid {encoding}: byte 0x{raw[e.start]:02x} at offset {e.start}{hint}") from None
+
+
 @app.command()
 def search(
     text: Annotated[str | None, typer.Argument(help="Facts of the case to find precedents for.")] = None,
@@ -120,23 +133,28 @@ def search(
     charge_hint: Annotated[list[str] | None, typer.Option(help="A charge you believe applies, e.g. 危险驾驶罪 "
                                                                "(repeatable): boosts such cases, never filters.")]
     = None,
+    encoding: Annotated[str, typer.Option(help="Encoding of the facts (argument or stdin), e.g. gbk.")] = "utf-8",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ):
     """Search an index with the facts of a case (or a case id with --similar-to)."""
     from lcr.errors import BadQuery
     from lcr.pipeline import Filters, Searcher
 
-    searcher = Searcher.open(index)
-    filters = Filters(charge, article, court, year_from, year_to)
-    if similar_to is not None:
-        hits = searcher.similar(similar_to, k, filters)
-    elif text is None or text == "-":
-        body = sys.stdin.read() if text == "-" else ""
-        if not body.strip():
+    facts: str | None = None
+    if similar_to is None:
+        if text is None or text == "-":
+            facts = _decoded(sys.stdin.buffer.read(), encoding, "stdin") if text == "-" else ""
+        else:  # the shell hands over bytes: Python keeps undecodable ones as surrogates (PEP 383)
+            facts = _decoded(text.encode(sys.getfilesystemencoding(), "surrogateescape"), encoding,
+                             "the facts argument")
+        if not facts.strip():
             raise BadQuery("give the facts as an argument, '-' to read them from stdin, or --similar-to ID")
-        hits = searcher.search(body, k, filters, charge_hint=charge_hint or ())
+    filters = Filters(charge, article, court, year_from, year_to)
+    searcher = Searcher.open(index)
+    if facts is None:
+        hits = searcher.similar(similar_to, k, filters)  # type: ignore[arg-type]
     else:
-        hits = searcher.search(text, k, filters, charge_hint=charge_hint or ())
+        hits = searcher.search(facts, k, filters, charge_hint=charge_hint or ())
     if as_json:
         typer.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
         return
