@@ -141,6 +141,8 @@ def search(
     from lcr.pipeline import Filters, Searcher
 
     facts: str | None = None
+    if similar_to is not None and text is not None:
+        raise BadQuery("give either the facts or --similar-to ID, not both")
     if similar_to is None:
         if text is None or text == "-":
             facts = _decoded(sys.stdin.buffer.read(), encoding, "stdin") if text == "-" else ""

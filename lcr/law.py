@@ -9,8 +9,11 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from lcr.errors import BadInput
 
 STATUTE = "刑法"
 
@@ -64,3 +67,28 @@ def describe(key: str) -> str:
 
 def _cn_small(n: int) -> str:
     return "零一二三四五六七八九十"[n] if 0 <= n <= 10 else str(n)
+
+
+#: The article forms :func:`parse_article` accepts, as named in its error.
+ARTICLE_FORMS = "刑法:133, 刑法:133-1, 133, 133-1, 刑法第133条, 刑法第133条之一"
+_KEY = re.compile(r"^(?:(?P<statute>[^:\s\d第]+):)?(?P<number>\d{1,3})(?:-(?P<sub>\d{1,2}))?$")
+_WRITTEN = re.compile(r"^(?P<statute>刑法)?第(?P<number>\d{1,3})条(?:之(?P<sub>[一二三四五六七八九十]))?$")
+
+
+def parse_article(text: str) -> str:
+    """The article key of a user-written article (:data:`ARTICLE_FORMS`; full-width characters are
+    folded, a bare number means the Criminal Law); a Criminal Law article that does not exist, or any
+    other form, is a :class:`BadInput` naming the accepted forms."""
+    folded = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    m = _KEY.match(folded)
+    if m:
+        statute, sub = m["statute"] or STATUTE, int(m["sub"] or 0)
+    else:
+        m = _WRITTEN.match(folded)
+        if not m:
+            raise BadInput(f"unrecognised article {text!r}; write one of: {ARTICLE_FORMS}")
+        statute, sub = STATUTE, "零一二三四五六七八九十".index(m["sub"]) if m["sub"] else 0
+    key = article_key(int(m["number"]), sub, statute)
+    if statute == STATUTE and key not in criminal_law():
+        raise BadInput(f"the Criminal Law has no article {describe(key)} ({text!r})")
+    return key

@@ -9,19 +9,20 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from lcr.errors import BadInput
 from lcr.index.manifest import Manifest
+from lcr.law import ARTICLE_FORMS
 from lcr.pipeline import Filters, SearchHit
 from lcr.records import Case
 
 MAX_TEXT = 20_000
 MAX_K = 100
 DEFAULT_K = 10
-ARTICLE_KEY = r"^[^:\s]+:\d+(-\d+)?$"
 
 NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
-ArticleKey = Annotated[str, Field(pattern=ARTICLE_KEY, examples=["刑法:133-1"])]
+ArticleKey = Annotated[str, Field(min_length=1, max_length=40, examples=["刑法:133-1", "刑法第133条之一"])]
 
 
 class ErrorResponse(BaseModel):
@@ -57,19 +58,23 @@ class SearchFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     charges: list[NonEmpty] | None = Field(None, min_length=1, examples=[["危险驾驶罪"]])
-    articles: list[ArticleKey] | None = Field(None, min_length=1)
+    articles: list[ArticleKey] | None = Field(None, min_length=1, description=f"Articles: {ARTICLE_FORMS}.")
     court: NonEmpty | None = Field(None, description="Substring of the court name.")
     year_from: int | None = Field(None, ge=1949, le=2100)
     year_to: int | None = Field(None, ge=1949, le=2100)
+    _filters: Filters = PrivateAttr()
 
     @model_validator(mode="after")
-    def _years_ordered(self) -> SearchFilters:
-        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
-            raise ValueError(f"year_from ({self.year_from}) is after year_to ({self.year_to})")
+    def _valid(self) -> SearchFilters:
+        """The search's own checks (the CLI runs the same), reported as a field error."""
+        try:
+            self._filters = Filters(self.charges, self.articles, self.court, self.year_from, self.year_to)
+        except BadInput as e:
+            raise ValueError(str(e)) from None
         return self
 
     def to_filters(self) -> Filters:
-        return Filters(self.charges, self.articles, self.court, self.year_from, self.year_to)
+        return self._filters
 
 
 class SearchRequest(BaseModel):

@@ -15,7 +15,7 @@ import torch
 
 from lcr.errors import BadQuery
 from lcr.index.bundle import IndexBundle
-from lcr.law import describe
+from lcr.law import describe, parse_article
 from lcr.pipeline.compose import build_pipeline
 from lcr.ranking import Ranker
 from lcr.records import Case, Evidence, Query, ScoredCase
@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 #: The text a hit shows (the judgment itself is read through the case route).
 SUMMARY_FIELDS = ("title", "facts")
+
+
+MIN_YEAR, MAX_YEAR = 1949, 2100
 
 
 @dataclass
@@ -36,6 +39,22 @@ class Filters:
     court: str | None = None
     year_from: int | None = None
     year_to: int | None = None
+
+    def __post_init__(self) -> None:
+        """Checked here, so the CLI and the API refuse the same filters with the same message; articles
+        are normalised (:func:`~lcr.law.parse_article`: 刑法第133条之一 becomes 刑法:133-1)."""
+        if self.charges is not None:
+            self.charges = [c.strip() for c in self.charges if c.strip()] or None
+        if self.articles is not None:
+            self.articles = [parse_article(a) for a in self.articles] or None
+        if self.court is not None and not self.court.strip():
+            raise BadQuery("the court filter is empty")
+        for name in ("year_from", "year_to"):
+            year = getattr(self, name)
+            if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+                raise BadQuery(f"{name} must be between {MIN_YEAR} and {MAX_YEAR}, got {year}")
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            raise BadQuery(f"year_from ({self.year_from}) is after year_to ({self.year_to})")
 
     def active(self) -> bool:
         return any(v is not None for v in (self.charges, self.articles, self.court, self.year_from, self.year_to))

@@ -61,7 +61,7 @@ def test_filter_matching_nothing_gives_no_results(client: TestClient) -> None:
         {"text": DRUNK_DRIVING, "filters": {"year_from": 2018, "year_to": 2016}},
         {"text": DRUNK_DRIVING, "filters": {"charge": ["盗窃罪"]}},
         {"text": DRUNK_DRIVING, "filters": {"charges": []}},
-        {"text": DRUNK_DRIVING, "filters": {"articles": ["第133条"]}},
+        {"text": DRUNK_DRIVING, "filters": {"articles": ["刑法:999"]}},
     ],
     ids=["empty", "too-long", "k0", "k101", "no-text", "years-reversed", "unknown-filter", "no-charges",
          "bad-article-key"],
