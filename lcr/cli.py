@@ -8,6 +8,7 @@ directory. Library imports happen inside the commands, so ``--help`` answers wit
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import shlex
@@ -201,7 +202,9 @@ def evaluate(
     data: DataOpt = None,
     protocol: Annotated[str, typer.Option(help="Protocol(s), comma-separated: official | hard | keller | corpus "
                                                "(v1); corpus | pool | keller (v2)")] = "official",
-    queries: Annotated[str, typer.Option(help="all | test | train | common | controversial | original | cv5")]
+    queries: Annotated[str, typer.Option(help="Query set(s), comma-separated: all | test | train | common | "
+                                              "controversial | original | cv5; a -short suffix (cv5-short) "
+                                              "cuts each query to its first sentences (≤150 characters)")]
     = "all",
     depth: Annotated[int, typer.Option(help="Ranking depth for corpus-wide protocols.")] = 1000,
     record: Annotated[bool, typer.Option(help="Write the run and upsert reports/results.json.")] = False,
@@ -215,11 +218,12 @@ def evaluate(
 
     command = "lcr " + shlex.join(sys.argv[1:])
     for sys_name in [x.strip() for x in system.split(",") if x.strip()]:
-        for prot_name in [x.strip() for x in protocol.split(",") if x.strip()]:
+        for query_set, prot_name in itertools.product([x.strip() for x in queries.split(",") if x.strip()],
+                                                      [x.strip() for x in protocol.split(",") if x.strip()]):
             prot = get_protocol(dataset, prot_name)
-            entry, result = evaluate_system(sys_name, index, dataset, _data(data), prot, queries, depth, record,
+            entry, result = evaluate_system(sys_name, index, dataset, _data(data), prot, query_set, depth, record,
                                             command=command, config=config)
-            typer.echo(f"{dataset} / {prot_name} / queries {queries} / {entry.system}: "
+            typer.echo(f"{dataset} / {prot_name} / queries {query_set} / {entry.system}: "
                        f"{len(result.per_query)} queries scored, {len(result.missing)} missing")
             typer.echo("  " + "  ".join(f"{n} {v:.4f}" for n, v in entry.metrics.items()))
             if record:
@@ -238,7 +242,7 @@ def train(
                                                   "production model on all queries.")] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the production model (default: "
                                                   "$LCR_MODELS_DIR/lcm-lai-production).")] = None,
-    reranker: Annotated[Path | None, typer.Option(help="Also train the production RankSVM (ranksvm-pool: whole "
+    reranker: Annotated[Path | None, typer.Option(help="Also train the production RankSVM (ranksvm-legal: whole "
                                                        "pools, features cross-fitted with the cv5 fold models).")]
     = None,
     force: Annotated[bool, typer.Option(help="Replace --out / --reranker even if they are not lcr models.")]

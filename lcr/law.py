@@ -10,12 +10,43 @@ import csv
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lcr.errors import BadInput
 
 STATUTE = "刑法"
+
+
+#: The charges of 之一/之二 articles that the upstream table leaves unnamed, listing them on the parent article
+#: instead (刑法第133条 as 【交通肇事罪;危险驾驶罪】, 133-1 unnamed). Sub-article -> its charges, from the
+#: statute; each charge is removed from the parent's names. 306 and 308 are named wrongly upstream.
+SUB_ARTICLE_CHARGES: dict[str, tuple[str, ...]] = {
+    "刑法:133-1": ("危险驾驶罪",),
+    "刑法:135-1": ("大型群众性活动重大安全事故罪",),
+    "刑法:139-1": ("不报、谎报安全事故罪",),
+    "刑法:162-1": ("隐匿、故意销毁会计凭证、会计账簿、财务会计报告罪",),
+    "刑法:162-2": ("虚假破产罪",),
+    "刑法:169-1": ("背信损害上市公司利益罪",),
+    "刑法:175-1": ("骗取贷款、票据承兑、金融票证罪",),
+    "刑法:177-1": ("妨害信用卡管理罪", "窃取、收买、非法提供信用卡信息罪"),
+    "刑法:185-1": ("背信运用受托财产罪", "违法运用资金罪"),
+    "刑法:205-1": ("虚开发票罪",),
+    "刑法:210-1": ("持有伪造的发票罪",),
+    "刑法:224-1": ("组织、领导传销活动罪",),
+    "刑法:234-1": ("组织出卖人体器官罪",),
+    "刑法:244-1": ("雇用童工从事危重劳动罪",),
+    "刑法:262-1": ("组织残疾人、儿童乞讨罪",),
+    "刑法:262-2": ("组织未成年人进行违反治安管理活动罪",),
+    "刑法:276-1": ("拒不支付劳动报酬罪",),
+    "刑法:388-1": ("利用影响力受贿罪",),
+    "刑法:399-1": ("枉法仲裁罪",),
+}
+CHARGE_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "刑法:162": ("妨害清算罪",),
+    "刑法:306": ("辩护人、诉讼代理人毁灭证据、伪造证据、妨害作证罪",),
+    "刑法:308": ("打击报复证人罪",),
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +58,7 @@ class Article:
     chapter: str
     charges: tuple[str, ...]  # charge names this article defines (分则 only)
     text: str
+    title: str = ""  # the general part's heading of the article, e.g. 自首, 缓刑·适用条件
 
 
 def article_key(number: int, sub: int = 0, statute: str = STATUTE) -> str:
@@ -46,11 +78,30 @@ def criminal_law() -> dict[str, Article]:
                 continue
             number = int(row["article_code"])
             sub = int(row["article_sub_code"] or 0)
-            names = re.findall(r"【([^】]+)】", row["article_name"])
+            names = re.findall(r"【([^】]+)】?", row["article_name"])
             charges = tuple(c for n in names for c in n.split(";") if c.endswith("罪"))
             key = article_key(number, sub)
+            title = ""
+            if row["part_name"] == "总则" and names:
+                heading, section = names[0], row["section_name"].strip()
+                title = heading if not section or heading in section else f"{section}·{heading}"
             articles[key] = Article(key, number, sub, row["part_name"], row["chapter_name"], charges,
-                                    row["article_content"])
+                                    row["article_content"], title)
+    return _fix_sub_articles(articles)
+
+
+def _fix_sub_articles(articles: dict[str, Article]) -> dict[str, Article]:
+    """Apply :data:`SUB_ARTICLE_CHARGES` and :data:`CHARGE_OVERRIDES` to the upstream table."""
+    for key, charges in SUB_ARTICLE_CHARGES.items():
+        parent = key.split("-")[0]
+        if parent in articles:
+            p = articles[parent]
+            articles[parent] = replace(p, charges=tuple(c for c in p.charges if c not in charges))
+        if key in articles:
+            articles[key] = replace(articles[key], charges=charges)
+    for key, charges in CHARGE_OVERRIDES.items():
+        if key in articles:
+            articles[key] = replace(articles[key], charges=charges)
     return articles
 
 
@@ -60,8 +111,8 @@ def describe(key: str) -> str:
     number, _, sub = rest.partition("-")
     label = f"{statute}第{number}条" + (f"之{_cn_small(int(sub))}" if sub else "")
     art = criminal_law().get(key) if statute == STATUTE else None
-    if art and art.charges:
-        label += "【" + ";".join(art.charges) + "】"
+    if art and (art.charges or art.title):
+        label += "【" + (";".join(art.charges) or art.title) + "】"
     return label
 
 

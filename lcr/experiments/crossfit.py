@@ -47,7 +47,7 @@ FEATURE_SETS = {"ranksvm": ALL_FEATURES, "ranksvm-lcm-pooled": FEATURE_NAMES, "r
 #: Systems trained on whole pools (unlabelled documents as grade 0) instead of the labelled candidates only.
 POOL_TRAINED = {"ranksvm-pool", "ranksvm-legal", *(f"ranksvm-legal-minus-{g}" for g in LEGAL_GROUPS)}
 #: The reranker the product ships (trained by ``lcr train --reranker``).
-PRODUCTION_RERANKER = "ranksvm-pool"
+PRODUCTION_RERANKER = "ranksvm-legal"
 
 Values = dict[str, dict[str, dict[str, float]]]
 

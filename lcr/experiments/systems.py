@@ -9,7 +9,8 @@ the others are ablations composed of the same stages.
 * ``e5-cosine``: the plain encoder's mean-sentence cosine;
 * ``lcm-lai``, ``lcm-lai-no-lap``, ``lcm-lai-semantic-only``, ``lcm-lai-pool``: LCM-LAI alone;
 * ``hybrid-rrf``/``hybrid-weighted`` [``@0.5``/``@0.25``]: BM25 ∪ LCM-LAI FAISS, dense weight 1 (or w);
-* ``ranksvm``, ``ranksvm-pool``, ``ranksvm-lcm-pooled``, ``ranksvm-minus-<group>``: hybrid >> RankSVM;
+* ``ranksvm``, ``ranksvm-pool``, ``ranksvm-legal`` (the product), ``ranksvm-lcm-pooled``, ``ranksvm-minus-<group>``,
+  ``ranksvm-legal-minus-<charges|circumstances>``: hybrid >> RankSVM;
 * ``feature:<name>``: hybrid >> one feature alone;
 * ``<ranksvm system>+hint``: the same system, each query given its true charges as the user's charge hint
   (a boost, never a filter): what a lawyer who knows the charge gets. Its own rows: never a fact-only number.
