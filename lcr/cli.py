@@ -165,7 +165,7 @@ def search(
         typer.echo("no matching cases")
     for h in hits:
         typer.echo(f"{h.rank:>3}. [{h.case_id}] {h.score:8.3f}  {h.title}  ({h.court} {h.year or ''})")
-        typer.echo(f"     charges: {'、'.join(h.charges) or '-'}   articles: {', '.join(h.articles[:6]) or '-'}")
+        typer.echo(f"     charges: {'、'.join(h.charges) or '-'}   articles: {', '.join(h.articles) or '-'}")
         for line in h.explanation.get("why", []):
             typer.echo(f"     {line}")
 

@@ -33,3 +33,11 @@ def test_every_charge_is_defined_by_an_existing_article_once_per_sub_article():
 def test_unknown_and_other_statutes_keep_a_plain_label():
     assert describe("刑法:999") == "刑法第999条"
     assert describe("刑事诉讼法:15") == "刑事诉讼法第15条"
+
+
+def test_cited_articles_are_listed_most_relevant_first():
+    from lcr.pipeline.searcher import _most_relevant_first
+
+    keys = {"刑法:67", "刑法:52", "刑法:133-1", "刑法:72", "刑法:234", "刑法:25"}
+    assert _most_relevant_first(keys, {"刑法:234"}) == ["刑法:234", "刑法:133-1", "刑法:25", "刑法:52", "刑法:67",
+                                                          "刑法:72"]

@@ -13,23 +13,30 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from lcr.errors import BadInput
 from lcr.index.manifest import Manifest
-from lcr.law import ARTICLE_FORMS
+from lcr.law import ARTICLE_FORMS, STATUTE, criminal_law, describe
 from lcr.pipeline import Filters, SearchHit
 from lcr.records import Case
 
 MAX_TEXT = 20_000
 MAX_K = 100
+MAX_SIMILAR = 50
 DEFAULT_K = 10
 
 NonEmpty = Annotated[str, Field(min_length=1, max_length=200)]
 ArticleKey = Annotated[str, Field(min_length=1, max_length=40, examples=["刑法:133-1", "刑法第133条之一"])]
 
 
-class ErrorResponse(BaseModel):
-    """Body of every domain error (validation errors keep FastAPI's 422 body)."""
+class FieldError(BaseModel):
+    loc: list[str] = Field(description="Where the bad field is, e.g. [\"body\", \"k\"].")
+    msg: str
 
-    error: str = Field(description="Error class, e.g. CaseNotFound.")
+
+class ErrorResponse(BaseModel):
+    """Body of every error: domain errors, 404/405/413/415, and 422 (with ``fields``)."""
+
+    error: str = Field(description="Error name, e.g. CaseNotFound, ValidationError, PayloadTooLarge.")
     detail: str
+    fields: list[FieldError] | None = Field(None, description="The bad fields (422 only).")
 
 
 # --- health -------------------------------------------------------------------------------------
@@ -152,8 +159,15 @@ class SearchResponse(BaseModel):
 # --- cases --------------------------------------------------------------------------------------
 
 
+class CitedArticle(BaseModel):
+    article: str = Field(examples=["刑法:133-1"])
+    name: str = Field(examples=["刑法第133条之一【危险驾驶罪】"])
+    text: str = Field(description="The article's text, quoted from the statute (empty if lcr lacks it).")
+
+
 class CaseDetail(BaseModel):
-    """A case's metadata and its finding of facts (not the court's reasoning or sentence)."""
+    """A judgment as a lawyer reads it: the finding of facts (事实), the court's reasoning (本院认为), the
+    judgment (判决结果), and every Criminal Law article it cites, named and quoted."""
 
     case_id: str
     title: str
@@ -161,14 +175,21 @@ class CaseDetail(BaseModel):
     year: int | None
     charges: list[str]
     articles: list[str] = Field(description="Every article key the judgment cites, e.g. 刑法:133-1.")
+    cited_articles: list[CitedArticle] = Field(description="The cited Criminal Law articles, named and quoted.")
     source: str
-    facts: str
+    facts: str = Field(description="事实: the court's finding of facts.")
+    reasoning: str = Field(description="本院认为: the court's reasoning.")
+    result: str = Field(description="判决结果: the judgment.")
 
     @classmethod
     def from_case(cls, case: Case) -> CaseDetail:
+        keys = sorted({a.key for a in case.articles}, key=_article_order)
+        law = criminal_law()
+        cited = [CitedArticle(article=k, name=describe(k), text=law[k].text if k in law else "")
+                 for k in keys if k.startswith(STATUTE + ":")]
         return cls(case_id=case.case_id, title=case.title, court=case.court, year=case.year,
-                   charges=case.charges, articles=sorted({a.key for a in case.articles}, key=_article_order),
-                   source=case.source, facts=case.facts)
+                   charges=case.charges, articles=keys, cited_articles=cited, source=case.source,
+                   facts=case.facts, reasoning=case.reasoning, result=case.result)
 
 
 def _article_order(key: str) -> tuple[str, int, int]:

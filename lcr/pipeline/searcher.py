@@ -129,9 +129,9 @@ class Searcher:
 
     # -- explanations: read from the evidence the stages handed back --------------------------------
     def _hit(self, h: ScoredCase, case: Case) -> SearchHit:
-        crim = sorted({a.key for a in case.articles if a.statute == "刑法"},
-                      key=lambda k: (int(k.split(":")[1].split("-")[0]), k))
         ev = h.evidence or Evidence()
+        crim = _most_relevant_first({a.key for a in case.articles if a.statute == "刑法"},
+                                    {p.article for p in ev.predicted_articles if p.probability >= 0.3})
         features = {k: round(v, 4) for k, v in h.features.items()}
         contributions = {k: round(v, 4) for k, v in ev.contributions.items()}
         matched = [{"query_sentence": p.query_sentence, "case_sentence": p.case_sentence, "weight": p.weight}
@@ -169,3 +169,13 @@ class Searcher:
             explanation["contributions"] = contributions
         return SearchHit(h.case_id, h.rank, h.score, case.title, case.court, case.year, case.charges, crim,
                          case.facts[:200], explanation)
+
+
+def _most_relevant_first(keys: set[str], predicted: set[str]) -> list[str]:
+    """Cited articles in reading order: those predicted for the query, then the charge-defining (分则)
+    articles, then the general part; by number within each."""
+    def order(key: str) -> tuple[int, int, int]:
+        number, _, sub = key.split(":")[1].partition("-")
+        n = int(number)
+        return (0 if key in predicted else 1 if n >= 102 else 2), n, int(sub or 0)
+    return sorted(keys, key=order)

@@ -22,7 +22,25 @@ def test_case_detail_has_metadata_and_facts(client: TestClient, case_id: str) ->
     assert body["charges"] == case.charges
     assert body["court"] == case.court and body["year"] == case.year
     assert set(body["articles"]) == {a.key for a in case.articles}
-    assert "reasoning" not in body
+    assert body["reasoning"] == case.reasoning and body["result"] == case.result and body["reasoning"]
+
+
+def test_case_detail_quotes_its_articles_from_the_statute(client: TestClient) -> None:
+    store = client.app.state.searcher.store  # type: ignore[attr-defined]
+    drunk = next(c for c in store.iter_cases() if "危险驾驶罪" in c.charges)
+    body = client.get(f"/v1/cases/{drunk.case_id}").json()
+    cited = {a["article"]: a for a in body["cited_articles"]}
+    assert cited["刑法:133-1"]["name"] == "刑法第133条之一【危险驾驶罪】"
+    assert "醉酒驾驶机动车" in cited["刑法:133-1"]["text"]
+
+
+def test_similar_takes_the_search_filters_and_up_to_50(client: TestClient, case_id: str) -> None:
+    r = client.get(f"/v1/cases/{case_id}/similar", params={"k": 50, "charges": ["危险驾驶罪"]})
+    assert r.status_code == 200
+    assert all("危险驾驶罪" in h["charges"] for h in r.json()["results"])
+    assert client.get(f"/v1/cases/{case_id}/similar", params={"k": 51}).status_code == 422
+    bad = client.get(f"/v1/cases/{case_id}/similar", params={"year_from": 2020, "year_to": 2010})
+    assert bad.status_code == 422 and "after year_to" in bad.json()["detail"]
 
 
 def test_unknown_case_is_404_with_error_body(client: TestClient) -> None:

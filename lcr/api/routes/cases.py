@@ -12,7 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from lcr.api.deps import SearcherDep
-from lcr.api.models import DEFAULT_K, MAX_K, CaseDetail, ErrorResponse, Hit, SimilarResponse
+from lcr.api.models import DEFAULT_K, MAX_SIMILAR, CaseDetail, ErrorResponse, Hit, SimilarResponse
+from lcr.law import ARTICLE_FORMS
+from lcr.pipeline import Filters
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses={404: {"model": ErrorResponse}})
 
@@ -28,9 +30,17 @@ def get_case(case_id: CaseId, searcher: SearcherDep) -> CaseDetail:
 def similar(
     case_id: CaseId,
     searcher: SearcherDep,
-    k: Annotated[int, Query(ge=1, le=MAX_K, description="Number of results.")] = DEFAULT_K,
+    k: Annotated[int, Query(ge=1, le=MAX_SIMILAR, description="Number of results.")] = DEFAULT_K,
+    charges: Annotated[list[str] | None, Query(description="Only cases convicted of one of these charges.")] = None,
+    articles: Annotated[list[str] | None, Query(description=f"Only cases citing one of these: {ARTICLE_FORMS}.")]
+    = None,
+    court: Annotated[str | None, Query(min_length=1, max_length=200, description="Court name contains.")] = None,
+    year_from: Annotated[int | None, Query(description="Earliest judgment year.")] = None,
+    year_to: Annotated[int | None, Query(description="Latest judgment year.")] = None,
 ) -> SimilarResponse:
+    """Cases similar to an indexed one (from its facts only), with the same filters as a search."""
+    filters = Filters(charges, articles, court, year_from, year_to)  # BadQuery -> the same 400 as search
     start = time.perf_counter()
-    hits = searcher.similar(case_id, k)
+    hits = searcher.similar(case_id, k, filters)
     took_ms = (time.perf_counter() - start) * 1000
     return SimilarResponse(case_id=case_id, k=k, took_ms=round(took_ms, 2), results=[Hit.from_hit(h) for h in hits])
