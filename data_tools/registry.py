@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from data_tools.cail2018 import iter_cail2018
@@ -17,9 +17,13 @@ CORPUS_FORMATS = ("lecard-v1", "lecardv2", "cail2018", "jsonl")
 
 
 def iter_corpus(fmt: str, path: Path, on_error: OnError = "skip", report: LoadReport | None = None,
-                encoding: str = "utf-8") -> Iterator[Case]:
+                encoding: str = "utf-8", fields: Mapping[str, str] | None = None) -> Iterator[Case]:
     """Stream the cases of a corpus: ``lecard-v1`` (a LeCaRD folder), ``lecardv2`` (a candidate folder or
-    JSONL file), ``cail2018`` (a JSON-lines file) or ``jsonl`` (one case per line: ``id``, ``fact``)."""
+    JSONL file), ``cail2018`` (a JSON-lines file) or ``jsonl`` (one case per line: ``id``, ``fact`` and the
+    Case fields ``fields`` maps, e.g. ``{"title": "name", "charges": "meta.accusation", "id": "uuid"}``;
+    ``id`` and ``facts`` there rename the two required fields). ``fields`` is for ``jsonl`` only."""
+    if fields and fmt != "jsonl":
+        raise BadInput(f"field mappings apply to --format jsonl only, not {fmt}")
     if fmt == "lecard-v1":
         return iter_lecard_v1_cases(path, on_error=on_error, report=report, encoding=encoding)
     if fmt == "lecardv2":
@@ -27,7 +31,9 @@ def iter_corpus(fmt: str, path: Path, on_error: OnError = "skip", report: LoadRe
     if fmt == "cail2018":
         return iter_cail2018(path, on_error=on_error, report=report, encoding=encoding)
     if fmt == "jsonl":
-        return iter_jsonl_cases(path, on_error=on_error, report=report, encoding=encoding)
+        mapped = dict(fields or {})
+        return iter_jsonl_cases(path, id_field=mapped.pop("id", "id"), facts_field=mapped.pop("facts", "fact"),
+                                fields=mapped, on_error=on_error, report=report, encoding=encoding)
     raise BadInput(f"unknown corpus format {fmt!r}; choose one of {', '.join(CORPUS_FORMATS)}")
 
 

@@ -65,6 +65,11 @@ def index_build(
                                              "deleted).")] = False,
     max_rejected: Annotated[float, typer.Option(min=0.0, max=1.0, help="Fail (and keep the old index) when "
                                                 "more than this share of the records is bad.")] = 0.1,
+    field_map: Annotated[list[str] | None, typer.Option(
+        "--field", help="jsonl only: CASE_FIELD=JSON_FIELD (repeatable, dotted paths allowed), e.g. title=name, "
+                        "charges=meta.accusation, court=court_name, year=year, articles=meta.articles, "
+                        "id=uuid, facts=text (defaults: id=id, facts=fact).")] = None,
+    encoding: Annotated[str, typer.Option(help="Encoding of the corpus files.")] = "utf-8",
 ):
     """Build an index (case store + BM25, and FAISS when --model is given) from a corpus.
 
@@ -77,7 +82,14 @@ def index_build(
     from lcr.index.manifest import check_replaceable
 
     report = LoadReport()
-    cases = iter_corpus(fmt, data, on_error=on_error, report=report)  # type: ignore[arg-type]
+    mapping = {}
+    for item in field_map or ():
+        attr, sep, name = item.partition("=")
+        if not sep or not attr.strip() or not name.strip():
+            raise BadInput(f"--field wants CASE_FIELD=JSON_FIELD, got {item!r}")
+        mapping[attr.strip()] = name.strip()
+    cases = iter_corpus(fmt, data, on_error=on_error, report=report, encoding=encoding,  # type: ignore[arg-type]
+                        fields=mapping)
     if reranker is not None and model is None:
         raise BadInput("--reranker needs --model (the reranker's features come from the LCM-LAI model)")
     dense = DenseConfig(model, encoder, max_sentences, article_weight, reranker) if model is not None else None

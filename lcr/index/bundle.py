@@ -135,8 +135,8 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
     with atomic_build(out, force) as tmp:
         store = CaseStore.create(tmp / CASES, cases)
         if len(store) == 0:
-            raise BadInput("no case could be read from the corpus; nothing was built (the old index, if any, "
-                           "is unchanged)")
+            raise BadInput(f"no case could be read from {source or 'the corpus'} (is the corpus format right?); "
+                           "nothing was built, the old index (if any) is unchanged")
         if validate is not None:
             validate(len(store))
         log.info("case store: %d cases", len(store))

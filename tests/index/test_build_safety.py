@@ -85,3 +85,30 @@ def test_atomic_build_guard_without_cli(tmp_path):
     with pytest.raises(BadInput), atomic_build(tmp_path / "data"):
         pass
     assert (tmp_path / "data" / "x.csv").exists()
+
+
+def test_jsonl_field_mapping_keeps_metadata(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    rows = [{"uuid": f"c{i}", "text": "被告人张某酒后驾驶机动车，血液中乙醇含量为150mg/100ml。", "name": f"张某危险驾驶案{i}",
+             "meta": {"accusation": ["危险驾驶罪"]}, "court_name": "北京市海淀区人民法院", "year": 2019}
+            for i in range(3)]
+    corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = tmp_path / "idx"
+    args = ["--format", "jsonl", "--field", "id=uuid", "--field", "facts=text", "--field", "title=name",
+            "--field", "charges=meta.accusation", "--field", "court=court_name", "--field", "year=year"]
+    result = build(out, *args, data=corpus)
+    assert result.exit_code == 0, result.output
+    from lcr.index.casestore import CaseStore
+
+    case = CaseStore.open(out / "cases.sqlite").get("c1")
+    assert (case.title, case.charges, case.court, case.year) == ("张某危险驾驶案1", ["危险驾驶罪"], "北京市海淀区人民法院", 2019)
+    bad = build(tmp_path / "idx2", "--format", "jsonl", "--field", "nonsense", data=corpus)
+    assert isinstance(bad.exception, BadInput)
+
+
+def test_jsonl_without_format_fails_clearly(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"id": "1", "fact": "被告人张某盗窃。"}\n', encoding="utf-8")
+    result = build(tmp_path / "idx", data=corpus)
+    assert isinstance(result.exception, BadInput)
+    assert not (tmp_path / "idx").exists()
