@@ -156,6 +156,19 @@ class SearchResponse(BaseModel):
     results: list[Hit]
 
 
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT, description="Facts of a case.")
+
+
+class PredictResponse(BaseModel):
+    took_ms: float
+    articles: list[PredictedArticle] = Field(description="LAP's articles (empty on an index without LCM-LAI).")
+    charges: list[PredictedChargeOut]
+    circumstances: list[str] = Field(description="Sentencing circumstances (关键情节) the facts state.")
+
+
 # --- cases --------------------------------------------------------------------------------------
 
 

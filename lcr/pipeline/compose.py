@@ -69,7 +69,9 @@ class Stages:
         self.features: LegalFeatures | None = None
         self.charges: ChargePredictor | None = None
         d = parts.dense
-        if d is not None:
+        if d is None:  # charges still come from the BM25 neighbours' judgments
+            self.charges = ChargePredictor(parts.store, {"bm25-knn": _neighbours(self.bm25)})
+        else:
             queries = QueryEncoder(d.encoder, d.max_sentences)
             self.lcm = LcmLaiRanker("lcm-lai", d.model, d.labels, queries, d.sentences, d.max_sentences,
                                     d.article_weight, dense=d.faiss)
@@ -94,8 +96,9 @@ class Stages:
         return Pipeline(first, depth=FIRST_STAGE_DEPTH) >> RankSVMReranker(reranker, self.features, name)
 
 
-def build_pipeline(parts: PipelineParts | IndexBundle) -> Ranker:
-    """The production pipeline over ``parts`` (see the module docstring)."""
+def build_pipeline(parts: PipelineParts | IndexBundle, stages: Stages | None = None) -> Ranker:
+    """The production pipeline over ``parts`` (see the module docstring), composed of ``stages`` when
+    given (the searcher keeps them, to predict a query's law with the same objects)."""
     if isinstance(parts, IndexBundle):
         parts = PipelineParts.of(parts)
-    return Stages(parts).pipeline(parts.reranker)
+    return (stages or Stages(parts)).pipeline(parts.reranker)

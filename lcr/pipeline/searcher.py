@@ -16,9 +16,11 @@ import torch
 from lcr.errors import BadQuery
 from lcr.index.bundle import IndexBundle
 from lcr.law import describe, parse_article
-from lcr.pipeline.compose import build_pipeline
+from lcr.pipeline.compose import PipelineParts, Stages, build_pipeline
 from lcr.ranking import Ranker
-from lcr.records import Case, Evidence, Query, ScoredCase
+from lcr.records import Case, Evidence, PredictedArticle, PredictedCharge, Query, ScoredCase
+from lcr.rerank.legal_features import PREDICTED_CHARGES
+from lcr.text.circumstances import extract_circumstances
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,15 @@ class Filters:
 
 
 @dataclass
+class LawPrediction:
+    """What :meth:`Searcher.predict` returns."""
+
+    articles: list[PredictedArticle]
+    charges: list[PredictedCharge]
+    circumstances: list[str]
+
+
+@dataclass
 class SearchHit:
     case_id: str
     rank: int
@@ -87,7 +98,9 @@ class Searcher:
             # The LCM-LAI heads are small: one torch thread is as fast, and two collapse (OpenMP barriers
             # spin) as soon as anything else runs on the machine, e.g. the encoder's threads or a request.
             torch.set_num_threads(1)
-        self.pipeline: Ranker = build_pipeline(bundle)
+        parts = PipelineParts.of(bundle)
+        self.stages = Stages(parts)
+        self.pipeline: Ranker = build_pipeline(parts, self.stages)
 
     @classmethod
     def open(cls, index: str | Path) -> Searcher:
@@ -117,6 +130,17 @@ class Searcher:
         hits = self.pipeline.rank(Query(qid, text, hint_charges=hint), candidates, k)
         cases = self.store.get_many([h.case_id for h in hits], text_fields=SUMMARY_FIELDS)
         return [self._hit(h, case) for h, case in zip(hits, cases, strict=True)]
+
+    def predict(self, text: str) -> LawPrediction:
+        """The law a case's facts fall under, from the facts alone: LAP's articles (with an LCM-LAI model),
+        the charges (:class:`~lcr.rerank.query_charges.ChargePredictor`) and the sentencing circumstances."""
+        if not text or not text.strip():
+            raise BadQuery("the text is empty: give the facts of a case")
+        query = Query("predict", text)
+        articles = self.stages.lcm.predicted_articles(query) if self.stages.lcm is not None else []
+        charges = self.stages.charges.predict(query) if self.stages.charges is not None else {}
+        return LawPrediction(articles, [PredictedCharge(c, p) for c, p in list(charges.items())[:PREDICTED_CHARGES]],
+                             extract_circumstances(text).labels())
 
     def similar(self, case_id: str, k: int = 10, filters: Filters | None = None) -> list[SearchHit]:
         """Cases similar to an indexed case, read from its facts only (never its reasoning)."""

@@ -54,3 +54,13 @@ def test_unknown_route_and_case_share_the_shape(client: TestClient) -> None:
         r = client.get(path)
         assert r.status_code == 404
         _shape(r)
+
+
+def test_articles_predict_gives_charges_and_circumstances(client: TestClient) -> None:
+    r = client.post("/v1/articles/predict", json={"text": "被告人酒后驾驶机动车，经检测血液中乙醇含量为180mg/100ml，"
+                                                         "案发后主动投案，如实供述。"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["charges"] and body["charges"][0]["charge"] == "危险驾驶罪"
+    assert "自首" in body["circumstances"] and any(c.startswith("醉驾") for c in body["circumstances"])
+    assert client.post("/v1/articles/predict", json={"text": ""}).status_code == 422

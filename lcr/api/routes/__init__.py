@@ -2,11 +2,12 @@
 
 from fastapi import APIRouter
 
-from lcr.api.routes import cases, health, search
+from lcr.api.routes import articles, cases, health, search
 
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(search.router)
 api_router.include_router(cases.router)
+api_router.include_router(articles.router)
 
 __all__ = ["api_router"]
