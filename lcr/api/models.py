@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from lcr import __version__
 from lcr.errors import BadInput
 from lcr.index.manifest import Manifest
 from lcr.law import ARTICLE_FORMS, STATUTE, criminal_law, describe
@@ -44,16 +45,25 @@ class ErrorResponse(BaseModel):
 
 class HealthResponse(BaseModel):
     status: Literal["ok"] = "ok"
+    version: str = Field(description="lcr's version.")
     index: str = Field(description="Folder of the index being served.")
     kind: str
+    index_version: int = Field(description="Index format version.")
     created: str
     counts: dict[str, int]
     corpus_checksum: str = Field(description="First 12 hex digits of the corpus checksum.")
+    pipeline: str = Field(description="The served pipeline, e.g. hybrid-rrf@0.25>>ranksvm-legal.")
+    models: dict[str, dict[str, str | int | float | bool | None]] = Field(
+        description="The manifests' scalar fields of the models the index holds (LCM-LAI, RankSVM).")
 
     @classmethod
-    def from_manifest(cls, index: str, manifest: Manifest) -> HealthResponse:
-        return cls(index=index, kind=manifest.kind, created=manifest.created, counts=manifest.counts,
-                   corpus_checksum=manifest.corpus_checksum[:12])
+    def from_manifest(cls, index: str, manifest: Manifest, pipeline: str,
+                      models: dict[str, dict[str, Any]]) -> HealthResponse:
+        scalars = {name: {k: v for k, v in m.items() if isinstance(v, str | int | float | bool) or v is None}
+                   for name, m in models.items()}
+        return cls(version=__version__, index=index, kind=manifest.kind, index_version=manifest.version,
+                   created=manifest.created, counts=manifest.counts, corpus_checksum=manifest.corpus_checksum[:12],
+                   pipeline=pipeline, models=scalars)
 
 
 # --- search -------------------------------------------------------------------------------------

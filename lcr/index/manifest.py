@@ -129,7 +129,6 @@ def _compare(path: str, have: Any, want: Any) -> None:
         raise IndexMismatch(f"index manifest mismatch in {path}: index has {have!r}, expected {want!r}")
 
 
-MANIFEST_FILE = "manifest.json"
 
 
 def check_replaceable(target: Path, force: bool = False) -> None:
@@ -138,7 +137,7 @@ def check_replaceable(target: Path, force: bool = False) -> None:
     if force or not (target.exists() or target.is_symlink()):
         return
     if target.is_dir() and not target.is_symlink() and (
-            (target / MANIFEST_FILE).is_file() or not any(target.iterdir())):
+            (target / MANIFEST_NAME).is_file() or not any(target.iterdir())):
         return
     what = ("a file" if not target.is_dir() else
             "a folder that is not an lcr index or model (it has no manifest.json)")

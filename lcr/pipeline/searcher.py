@@ -6,6 +6,7 @@ articles, each feature's share of the score).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 import torch
 
 from lcr.errors import BadQuery
-from lcr.index.bundle import IndexBundle
+from lcr.index.bundle import MODEL, RERANKER, IndexBundle
 from lcr.law import describe, parse_article
 from lcr.pipeline.compose import PipelineParts, Stages, build_pipeline
 from lcr.ranking import Ranker
@@ -105,6 +106,15 @@ class Searcher:
     @classmethod
     def open(cls, index: str | Path) -> Searcher:
         return cls(IndexBundle.open(index))
+
+    def model_manifests(self) -> dict[str, dict]:
+        """The manifests of the models inside the index (``model``: LCM-LAI, ``reranker``: RankSVM)."""
+        out = {}
+        for name in (MODEL, RERANKER):
+            path = self.index_dir / name / "manifest.json"
+            if path.is_file():
+                out[name] = json.loads(path.read_text(encoding="utf-8"))
+        return out
 
     @property
     def pipeline_name(self) -> str:

@@ -12,4 +12,5 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=HealthResponse)
 def health(searcher: SearcherDep) -> HealthResponse:
-    return HealthResponse.from_manifest(str(searcher.index_dir), searcher.manifest)
+    return HealthResponse.from_manifest(str(searcher.index_dir), searcher.manifest, searcher.pipeline_name,
+                                        searcher.model_manifests())
