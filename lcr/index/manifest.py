@@ -145,6 +145,33 @@ def check_replaceable(target: Path, force: bool = False) -> None:
                    "replace it")
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_builds(target: Path) -> None:
+    """Clean up after builds of ``target`` killed half-way (SIGKILL, power loss), once that process is gone:
+    a ``.building-<pid>`` folder is removed; an ``.old-<pid>`` one (killed between the two renames) is put
+    back in place when ``target`` is missing, else removed."""
+    for kind in ("old", "building"):
+        for leftover in sorted(target.parent.glob(f"{target.name}.{kind}-*")):
+            pid = leftover.name.rsplit("-", 1)[-1]
+            if not pid.isdigit() or _pid_alive(int(pid)):
+                continue
+            if kind == "old" and not target.exists():
+                log.warning("restoring %s from %s, left by a build that did not finish", target, leftover)
+                os.rename(leftover, target)
+            else:
+                log.warning("removing %s, left by a build that did not finish", leftover)
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
 @contextmanager
 def atomic_build(target_dir: str | Path, force: bool = False) -> Iterator[Path]:
     """Build into ``<target>.building-<pid>`` and swap it into place only on success; refuses a target
@@ -157,6 +184,7 @@ def atomic_build(target_dir: str | Path, force: bool = False) -> Iterator[Path]:
     """
     target = Path(target_dir)
     check_replaceable(target, force)
+    _remove_stale_builds(target)
     building = target.with_name(f"{target.name}.building-{os.getpid()}")
     if building.exists():
         shutil.rmtree(building)

@@ -112,3 +112,36 @@ def test_jsonl_without_format_fails_clearly(tmp_path):
     result = build(tmp_path / "idx", data=corpus)
     assert isinstance(result.exception, BadInput)
     assert not (tmp_path / "idx").exists()
+
+
+def test_sigkill_half_way_leaves_the_old_index_and_the_next_build_cleans_up(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "idx"
+    assert build(out).exit_code == 0
+    before = (out / "manifest.json").read_text()
+    proc = subprocess.Popen([sys.executable, "-m", "lcr.cli", "index", "build", "--data", str(SAMPLE), "--out", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob("idx.building-*")) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert (out / "manifest.json").read_text() == before  # the old index is intact and complete
+    assert Manifest.load(out).counts["cases"] > 0
+    assert build(out).exit_code == 0
+    assert not list(tmp_path.glob("idx.building-*")) and not list(tmp_path.glob("idx.old-*"))
+
+
+def test_a_kill_between_the_renames_is_repaired(tmp_path):
+    out = tmp_path / "idx"
+    assert build(out).exit_code == 0
+    os_pid_dead = 2 ** 22 + 12345  # above the default pid_max: no such process
+    out.rename(tmp_path / f"idx.old-{os_pid_dead}")
+    assert build(out).exit_code == 0
+    assert (out / "manifest.json").is_file() and not list(tmp_path.glob("idx.old-*"))
