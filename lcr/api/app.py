@@ -15,7 +15,9 @@ from fastapi import FastAPI
 
 from lcr import __version__
 from lcr.api.errors import RequestGuard, install_error_handlers
+from lcr.api.metrics import install_metrics
 from lcr.api.routes import api_router
+from lcr.api.routes.web import install_web
 from lcr.pipeline import Searcher
 
 log = logging.getLogger(__name__)
@@ -44,14 +46,19 @@ def create_app(index: str | Path, searcher: Searcher | None = None) -> FastAPI:
         summary="Chinese legal case retrieval: facts in, ranked precedents with explanations out.",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # served by install_web from local files, never a CDN
+        redoc_url=None,
     )
     app.state.searcher = searcher
     install_error_handlers(app)
     app.add_middleware(RequestGuard)
     app.include_router(api_router, prefix=API_PREFIX)
 
-    @app.get("/", include_in_schema=False)
+    install_web(app)  # the search page at /, its files at /static, the docs at /docs
+    install_metrics(app, searcher.manifest.counts.get("cases", 0))  # GET /metrics (Prometheus)
+
+    @app.get(API_PREFIX, include_in_schema=False)
     def root() -> dict[str, str]:
-        return {"name": "lcr", "version": __version__, "api": API_PREFIX, "docs": "/docs"}
+        return {"name": "lcr", "version": __version__, "api": API_PREFIX, "docs": "/docs", "web": "/"}
 
     return app

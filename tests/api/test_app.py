@@ -10,9 +10,16 @@ from lcr.errors import BadInput, CaseNotFound, IndexMismatch, IndexMissing, LcrE
 from lcr.pipeline import Searcher, SearchHit
 
 
-def test_root_points_to_the_docs(client: TestClient) -> None:
-    body = client.get("/").json()
-    assert body["docs"] == "/docs" and body["api"] == "/v1"
+def test_api_root_points_to_the_docs_and_the_page(client: TestClient) -> None:
+    body = client.get("/v1").json()
+    assert body["docs"] == "/docs" and body["api"] == "/v1" and body["web"] == "/"
+
+
+def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
+    client.get("/v1/cases/no-such-case")
+    text = client.get("/metrics").text
+    assert 'lcr_http_requests_total{method="GET",route="/v1/cases/{case_id}",status="404"}' in text
+    assert "lcr_index_cases" in text and "process_resident_memory_bytes" in text
 
 
 def test_openapi_lists_the_routes(client: TestClient) -> None:
