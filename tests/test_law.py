@@ -41,3 +41,16 @@ def test_cited_articles_are_listed_most_relevant_first():
     keys = {"刑法:67", "刑法:52", "刑法:133-1", "刑法:72", "刑法:234", "刑法:25"}
     assert _most_relevant_first(keys, {"刑法:234"}) == ["刑法:234", "刑法:133-1", "刑法:25", "刑法:52", "刑法:67",
                                                           "刑法:72"]
+
+
+def test_instances_of_one_case_are_linked_not_unrelated():
+    from lcr.pipeline.searcher import SearchHit, _link_instances
+
+    def hit(cid, title, charges=("危险驾驶罪",)):
+        return SearchHit(cid, 0, 1.0, title, "", 2018, list(charges), [], "", {"why": []})
+
+    hits = _link_instances([hit("a", "曾胜武危险驾驶一审刑事判决书"), hit("b", "王某盗窃一审刑事判决书", ["盗窃罪"]),
+                            hit("c", "曾胜武危险驾驶二审刑事判决书"), hit("d", "刑事判决书15 105"),
+                            hit("e", "刑事判决书15 105")])
+    assert hits[2].explanation["same_case_as"] == "a"
+    assert "same_case_as" not in hits[1].explanation and "same_case_as" not in hits[4].explanation

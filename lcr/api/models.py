@@ -140,6 +140,7 @@ class Explanation(BaseModel):
     shared_articles: list[str] | None = _part("Articles shared by the query and the case.")
     predicted_charges: list[PredictedChargeOut] | None = _part("Charges predicted for the query's facts.")
     shared_circumstances: list[str] | None = _part("Sentencing circumstances (关键情节) both cases state.")
+    same_case_as: str | None = _part("A higher-ranked hit this one is another instance (一审/二审) of.")
     contributions: dict[str, float] | None = _part("Each feature's share of the score.")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,7 +140,7 @@ class Searcher:
         hint = [h.strip() for h in charge_hint if h.strip()]
         hits = self.pipeline.rank(Query(qid, text, hint_charges=hint), candidates, k)
         cases = self.store.get_many([h.case_id for h in hits], text_fields=SUMMARY_FIELDS)
-        return [self._hit(h, case) for h, case in zip(hits, cases, strict=True)]
+        return _link_instances([self._hit(h, case) for h, case in zip(hits, cases, strict=True)])
 
     def predict(self, text: str) -> LawPrediction:
         """The law a case's facts fall under, from the facts alone: LAP's articles (with an LCM-LAI model),
@@ -213,3 +214,29 @@ def _most_relevant_first(keys: set[str], predicted: set[str]) -> list[str]:
         n = int(number)
         return (0 if key in predicted else 1 if n >= 102 else 2), n, int(sub or 0)
     return sorted(keys, key=order)
+
+
+# 一审/二审/再审 judgments and rulings of one case share their title once the instance words are removed
+_INSTANCE_WORDS = re.compile(r"(一审|二审|再审|重审|刑事|附带民事|判决书|裁定书|决定书|一案|案|\s)")
+
+
+def _instance_key(title: str, charges: Sequence[str]) -> tuple[str, tuple[str, ...]] | None:
+    stem = _INSTANCE_WORDS.sub("", title)
+    # generic titles ("刑事判决书15 105") name no party: never link on them
+    return (stem, tuple(sorted(charges))) if len(re.findall(r"[\u4e00-\u9fff]", stem)) >= 3 else None
+
+
+def _link_instances(hits: list[SearchHit]) -> list[SearchHit]:
+    """Mark hits that are another instance (first, second, retrial) of a higher-ranked hit's case:
+    ``explanation["same_case_as"]`` names it, so they are not read as unrelated precedents."""
+    first: dict[tuple[str, tuple[str, ...]], str] = {}
+    for h in hits:
+        key = _instance_key(h.title, h.charges)
+        if key is None:
+            continue
+        if key in first:
+            h.explanation["same_case_as"] = first[key]
+            h.explanation.setdefault("why", []).append(f"another instance of the same case as {first[key]}")
+        else:
+            first[key] = h.case_id
+    return hits
