@@ -277,6 +277,7 @@ def train(
     from lcr.index.bundle import resolve_index
     from lcr.index.manifest import atomic_build, check_replaceable
     from lcr.paths import models_dir
+    from lcr.pipeline.compose import SYSTEM_KEY
 
     if variant not in VARIANTS:
         raise BadInput(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
@@ -302,6 +303,7 @@ def train(
         ds, queries_ = load_benchmark("lecard-v1", _data(data))
         values = production_values(res, cfg, lexical, store, queries_, ds.pools)
         model = fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[PRODUCTION_RERANKER])
+        model.metadata[SYSTEM_KEY] = PRODUCTION_RERANKER
         with atomic_build(reranker, force) as tmp:
             model.save(tmp)
         typer.echo(f"RankSVM (C={model.C}, cross-fitted features of {len(values)} queries) written to {reranker}")

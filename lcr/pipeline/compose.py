@@ -29,6 +29,8 @@ from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker, QueryEncoder
 from lcr.retrieve.fusion import DENSE_WEIGHT, Fusion, FusionRanker
 from lcr.retrieve.lexical import BM25Ranker
 
+#: The key of a RankSVM's metadata naming the system it was trained as (e.g. ``ranksvm-legal``).
+SYSTEM_KEY = "system"
 #: How many first-stage cases the reranker re-scores.
 FIRST_STAGE_DEPTH = 100
 #: How deep each list fused by the hybrid first stage is read. At 100, an RRF dense weight of 0.25 can only
@@ -101,4 +103,5 @@ def build_pipeline(parts: PipelineParts | IndexBundle, stages: Stages | None = N
     given (the searcher keeps them, to predict a query's law with the same objects)."""
     if isinstance(parts, IndexBundle):
         parts = PipelineParts.of(parts)
-    return (stages or Stages(parts)).pipeline(parts.reranker)
+    name = parts.reranker.metadata.get(SYSTEM_KEY, "ranksvm") if parts.reranker is not None else "ranksvm"
+    return (stages or Stages(parts)).pipeline(parts.reranker, name=name)
