@@ -393,15 +393,15 @@ def report(
     data: DataOpt = None,
     index: Annotated[str, typer.Option(help="Index over the LeCaRD corpus (leakage audit).")] = "lecard-v1",
     reranker: Annotated[Path | None, typer.Option(help="Production RankSVM whose weights to list (default: the "
-                                                       "lecard-v1-full index's reranker).")] = None,
+                                                       "one shipped in lcr/resources/models).")] = None,
 ):
     """Regenerate reports/README.md (protocols, tables, ablation, weights, win/loss plots, leakage audit)
     and the README's headline table from reports/results.json. Parts whose inputs are absent are skipped."""
     from lcr.errors import IndexMismatch, IndexMissing
     from lcr.eval.report import render_reports
-    from lcr.index.bundle import CASES, RERANKER, resolve_index
+    from lcr.index.bundle import CASES, resolve_index
     from lcr.index.casestore import CaseStore
-    from lcr.paths import home, indexes_dir, reports_dir
+    from lcr.paths import SHIPPED_RERANKER, home, reports_dir
 
     try:
         store = CaseStore.open(resolve_index(index) / CASES)
@@ -411,7 +411,7 @@ def report(
     try:
         written = render_reports(results or reports_dir() / "results.json", readme or home() / "README.md",
                                  data_root=_data(data), case_facts=store.facts if store is not None else None,
-                                 reranker_dir=reranker or indexes_dir() / "lecard-v1-full" / RERANKER)
+                                 reranker_dir=reranker or SHIPPED_RERANKER)
     finally:
         if store is not None:
             store.close()

@@ -69,3 +69,9 @@ def reports_dir() -> Path:
 def lecard_v1() -> Path:
     """The full LeCaRD v1 folder (``<data>/lecard``)."""
     return data_home() / "lecard"
+
+
+#: The production models shipped inside the package (trained on full LeCaRD v1, see lcr/resources/README.md).
+SHIPPED_MODELS = Path(__file__).resolve().parent / "resources" / "models"
+SHIPPED_LCM_LAI = SHIPPED_MODELS / "lcm-lai"
+SHIPPED_RERANKER = SHIPPED_MODELS / "ranksvm-legal"

@@ -89,7 +89,8 @@ def variants_markdown(entries: list[ResultEntry]) -> list[str]:
     """The charge-hint rows and the short-query rows, each beside the system they vary."""
     by = {e.key: e for e in entries if e.dataset == LECARD_V1}
     lines: list[str] = []
-    hinted = sorted(e for e in by.values() if e.system.endswith(HINT_SUFFIX) and not _SEED.search(e.system))
+    hinted = sorted((e for e in by.values() if e.system.endswith(HINT_SUFFIX) and not _SEED.search(e.system)),
+                    key=lambda e: e.key)
     if hinted:
         lines += ["## With a charge hint", "",
                   "`<system>+hint`: each query is given its true charges (`crime`) as the user's charge hint, "
@@ -103,7 +104,7 @@ def variants_markdown(entries: list[ResultEntry]) -> list[str]:
             lines.append(f"| `{e.protocol}` | {e.queries} | {e.system} | {e.metrics['MAP']:.3f} | "
                          f"{e.metrics['NDCG@30']:.3f} | {pm} |")
         lines.append("")
-    short = sorted(e for e in by.values() if e.queries.endswith(SHORT_SUFFIX))
+    short = sorted((e for e in by.values() if e.queries.endswith(SHORT_SUFFIX)), key=lambda e: e.key)
     if short:
         lines += ["## Short queries", "",
                   f"`<set>{SHORT_SUFFIX}`: the same queries cut to what a user types: whole sentences from the "
@@ -128,8 +129,8 @@ def anchor_wins_markdown(entries: list[ResultEntry], data: EvalData, run_of: Cal
     protocol = get_protocol(LECARD_V1, "official")
     ours = next((e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official"
                  and e.queries == "cv5" and e.system == system), None)
-    anchors = sorted(e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official"
-                     and e.system.startswith(anchor_prefix))
+    anchors = sorted((e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official"
+                      and e.system.startswith(anchor_prefix)), key=lambda e: e.key)
     run = run_of(ours) if ours else None
     if ours is None or run is None or not anchors:
         return []

@@ -32,7 +32,8 @@ def test_variants_never_enter_the_fact_only_headline():
 
 def test_hint_and_short_rows_sit_beside_the_plain_system():
     rows = [entry("ranksvm-legal", 0.60), entry("ranksvm-legal+hint", 0.70),
-            entry("ranksvm-legal", 0.55, queries="cv5-short")]
+            entry("ranksvm-legal", 0.55, queries="cv5-short"), entry("ranksvm-legal+hint", 0.72, protocol="hard"),
+            entry("bm25-facts", 0.50, queries="all-short")]
     text = "\n".join(variants_markdown(rows))
     assert "| `official` | cv5 | ranksvm-legal+hint | 0.700 | 0.900 | 0.600 | 0.900 |" in text
     assert "| `official` | ranksvm-legal | cv5-short | 0.550 | 0.900 |  | 0.600 | 0.900 |  |" in text
