@@ -7,13 +7,14 @@ nothing happens at import time, so tests build one app per index.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 
 from lcr import __version__
+from lcr.api.admin import install_admin
 from lcr.api.errors import RequestGuard, install_error_handlers
 from lcr.api.metrics import install_metrics
 from lcr.api.routes import api_router
@@ -25,7 +26,8 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/v1"
 
 
-def create_app(index: str | Path, searcher: Searcher | None = None) -> FastAPI:
+def create_app(index: str | Path, searcher: Searcher | None = None, admin_token: str | None = None,
+               corpus_roots: Sequence[Path] = ()) -> FastAPI:
     """An app serving ``index`` (a path or a name under ``indexes/``), or the given ``searcher``.
 
     Raises ``IndexMissing`` / ``IndexMismatch`` when the index cannot be opened. A searcher the app
@@ -54,6 +56,7 @@ def create_app(index: str | Path, searcher: Searcher | None = None) -> FastAPI:
     app.add_middleware(RequestGuard)
     app.include_router(api_router, prefix=API_PREFIX)
 
+    install_admin(app, admin_token, corpus_roots, API_PREFIX)  # only with a token
     install_web(app)  # the search page at /, its files at /static, the docs at /docs
     install_metrics(app, searcher.manifest.counts.get("cases", 0))  # GET /metrics (Prometheus)
 

@@ -18,5 +18,5 @@ def serve(settings: Settings) -> None:
     listens. Logging of the ``lcr`` loggers follows ``settings.log_level``.
     """
     logging.getLogger("lcr").setLevel(settings.log_level.upper())
-    app = create_app(settings.index)
+    app = create_app(settings.index, admin_token=settings.admin_token, corpus_roots=settings.corpus_root_paths)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)

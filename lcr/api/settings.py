@@ -8,6 +8,8 @@ import time. Each setting is a keyword argument (a command-line option), else a 
 | port | ``LCR_PORT`` | ``8000`` (1..65535) |
 | allow_public | ``LCR_ALLOW_PUBLIC`` | off (``1``/``true``/``yes``/``on`` turn it on) |
 | log_level | ``LCR_LOG_LEVEL`` | ``info`` (debug, info, warning, error) |
+| admin_token | ``LCR_ADMIN_TOKEN`` | none: the admin routes (``/v1/admin/…``, index rebuilds) are off |
+| corpus_roots | ``LCR_CORPUS_ROOTS`` | none: folders (``:``-separated) a rebuild may read corpora from |
 
 The default bind is loopback: the API has no authentication, so listening on every interface is
 refused unless ``LCR_ALLOW_PUBLIC=1`` says that is intended. Other ``LCR_*`` variables (the
@@ -17,9 +19,11 @@ naming the variable (or the option) it came from.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -51,6 +55,12 @@ class Settings(BaseSettings):
     port: int = Field(DEFAULT_PORT, ge=1, le=65535, description="port to listen on")
     allow_public: bool = Field(False, description="consent to listening on every interface")
     log_level: LogLevel = Field("info", description="log verbosity")
+    admin_token: str | None = Field(None, min_length=16, description="bearer token of the admin routes (off if unset)")
+    corpus_roots: str = Field("", description="os.pathsep-separated folders a rebuild may read corpora from")
+
+    @property
+    def corpus_root_paths(self) -> list[Path]:
+        return [Path(p) for p in self.corpus_roots.split(os.pathsep) if p.strip()]
 
     def __init__(self, **values: Any) -> None:
         try:
