@@ -1,0 +1,132 @@
+"""HTTP load benchmark of the served API -> ``reports/bench_load.json``.
+
+On one index (the full LeCaRD one by default), in one run: ``Searcher.search`` latency in process on the
+LeCaRD queries, then ``POST /v1/search`` through a real uvicorn server on loopback at 1, 4 and 16
+concurrent clients (each client sends the queries in turn). Reported per level: throughput, p50/p95/p99
+latency and failed requests; the HTTP overhead as the ratio of the 1-client p50 to the in-process p50
+(same queries, same run; goal ≤ 1.2); and the serving process's resident memory (VmRSS) after the run.
+Bounded: ``--requests`` per level, a 60 s timeout per request, loopback only.
+
+    .venv/bin/python benchmarks/bench_load.py --index lecard-v1-full
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from data_tools.lecard import load_lecard_v1
+from lcr.index.bundle import resolve_index
+from lcr.paths import lecard_v1, reports_dir
+from lcr.pipeline import Searcher
+
+LEVELS = (1, 4, 16)
+
+
+def pct(xs: list[float], p: float) -> float:
+    return float(np.percentile(np.array(xs), p)) if xs else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def in_process(index: Path, texts: list[str], k: int) -> list[float]:
+    searcher = Searcher.open(index)
+    searcher.search(texts[0], k)  # warm-up: lazy views, caches
+    out = []
+    for text in texts:
+        t0 = time.perf_counter()
+        searcher.search(text, k)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def level(url: str, texts: list[str], clients: int, requests: int, k: int) -> dict:
+    def one(i: int, client: httpx.Client) -> tuple[float, int]:
+        t0 = time.perf_counter()
+        status = client.post("/v1/search", json={"text": texts[i % len(texts)], "k": k}).status_code
+        return (time.perf_counter() - t0) * 1000, status
+
+    def worker(w: int) -> list[tuple[float, int]]:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            return [one(i, client) for i in range(w, requests, clients)]
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = [r for rs in pool.map(worker, range(clients)) for r in rs]
+    wall = time.perf_counter() - t0
+    ms = [m for m, s in results if s == 200]
+    return {"clients": clients, "requests": len(results), "failed": sum(s != 200 for _, s in results),
+            "throughput_rps": round(len(results) / wall, 2), "p50_ms": round(pct(ms, 50), 1),
+            "p95_ms": round(pct(ms, 95), 1), "p99_ms": round(pct(ms, 99), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", default="lecard-v1-full")
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--requests", type=int, default=64, help="requests per concurrency level")
+    ap.add_argument("-k", type=int, default=10)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    index = resolve_index(args.index)
+    texts = [q.text for q in load_lecard_v1(args.data or lecard_v1()).queries]
+    local = in_process(index, texts[: args.requests], args.k)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "lcr.cli", "serve", "--index", str(index), "--port", str(port),
+                               "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            try:
+                if httpx.get(url + "/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            raise SystemExit("the server did not come up")
+        httpx.post(url + "/v1/search", json={"text": texts[0], "k": args.k}, timeout=60)  # warm-up
+        levels = [level(url, texts, c, args.requests, args.k) for c in LEVELS]
+        memory = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    report = {
+        "index": str(index), "k": args.k, "queries": "LeCaRD v1 query facts, in turn",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "searcher_in_process": {"requests": len(local), "p50_ms": round(pct(local, 50), 1),
+                                "p95_ms": round(pct(local, 95), 1), "p99_ms": round(pct(local, 99), 1)},
+        "http": levels,
+        "http_overhead_ratio_1_client_p50": round(levels[0]["p50_ms"] / pct(local, 50), 3),
+        "server_rss_mb": round(memory, 1),
+        "command": "python benchmarks/bench_load.py " + " ".join(sys.argv[1:]),
+    }
+    out = args.out or reports_dir() / "bench_load.json"
+    out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
