@@ -54,23 +54,25 @@ def test_atomic_build_success_replaces_target(tmp_path: Path) -> None:
     target = tmp_path / "index"
     target.mkdir()
     (target / "old.txt").write_text("old")
+    (target / "manifest.json").write_text("{}")  # an lcr artifact: replaceable
     with atomic_build(target) as building:
         assert building.name.startswith("index.building-") and building.parent == tmp_path
         assert (target / "old.txt").exists()  # readers still see the old index while building
         (building / "new.txt").write_text("new")
     assert [p.name for p in tmp_path.iterdir()] == ["index"]
-    assert [p.name for p in target.iterdir()] == ["new.txt"]
+    assert [p.name for p in target.iterdir()] == ["new.txt"]  # the old files went with the old index
 
 
 def test_atomic_build_failure_keeps_old_target(tmp_path: Path) -> None:
     target = tmp_path / "index"
     target.mkdir()
     (target / "old.txt").write_text("old")
+    (target / "manifest.json").write_text("{}")  # an lcr artifact: replaceable
     with pytest.raises(RuntimeError), atomic_build(target) as building:
         (building / "half.txt").write_text("half")
         raise RuntimeError("build failed")
     assert [p.name for p in tmp_path.iterdir()] == ["index"]
-    assert [p.name for p in target.iterdir()] == ["old.txt"]
+    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "old.txt"]
 
 
 def test_atomic_build_creates_missing_target(tmp_path: Path) -> None:
