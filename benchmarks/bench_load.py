@@ -2,10 +2,12 @@
 
 On one index (the full LeCaRD one by default), in one run: ``Searcher.search`` latency in process on the
 LeCaRD queries, then ``POST /v1/search`` through a real uvicorn server on loopback at 1, 4 and 16
-concurrent clients (each client sends the queries in turn). Reported per level: throughput, p50/p95/p99
-latency and failed requests; the HTTP overhead as the ratio of the 1-client p50 to the in-process p50
-(same queries, same run; goal ≤ 1.2); and the serving process's resident memory (VmRSS) after the run.
-Bounded: ``--requests`` per level, a 60 s timeout per request, loopback only.
+concurrent clients. Reported per level: throughput, p50/p95/p99 latency and failed requests; the HTTP
+overhead as the ratio of the 1-client p50 to the in-process p50 (same queries, same run; goal ≤ 1.2); and
+the serving process's resident memory (VmRSS) after the run. Every query is new to the process that
+answers it: each level takes its own slice of the queries, and the in-process searcher and the server
+each get an empty embedding cache (sharing only the converted encoder), so no level reads another's
+cached query embeddings or features. Bounded: ``--requests`` per level, 60 s per request, loopback only.
 
     .venv/bin/python benchmarks/bench_load.py --index lecard-v1-full
 """
@@ -16,9 +18,11 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,7 +32,7 @@ import numpy as np
 
 from data_tools.lecard import load_lecard_v1
 from lcr.index.bundle import resolve_index
-from lcr.paths import lecard_v1, reports_dir
+from lcr.paths import cache_dir, lecard_v1, reports_dir
 from lcr.pipeline import Searcher
 
 LEVELS = (1, 4, 16)
@@ -51,9 +55,10 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def in_process(index: Path, texts: list[str], k: int) -> list[float]:
+def in_process(index: Path, texts: list[str], k: int, warm: list[str]) -> list[float]:
     searcher = Searcher.open(index)
-    searcher.search(texts[0], k)  # warm-up: lazy views, caches
+    for text in warm:  # warm-up on queries no level uses: lazy views, first-use extraction
+        searcher.search(text, k)
     out = []
     for text in texts:
         t0 = time.perf_counter()
@@ -62,10 +67,19 @@ def in_process(index: Path, texts: list[str], k: int) -> list[float]:
     return out
 
 
+def fresh_cache(root: Path, name: str) -> Path:
+    """An empty cache folder that shares the converted encoder models of the user's cache."""
+    folder = root / name
+    folder.mkdir()
+    if (cache_dir() / "models").is_dir():
+        (folder / "models").symlink_to(cache_dir() / "models")
+    return folder
+
+
 def level(url: str, texts: list[str], clients: int, requests: int, k: int) -> dict:
     def one(i: int, client: httpx.Client) -> tuple[float, int]:
         t0 = time.perf_counter()
-        status = client.post("/v1/search", json={"text": texts[i % len(texts)], "k": k}).status_code
+        status = client.post("/v1/search", json={"text": texts[i], "k": k}).status_code
         return (time.perf_counter() - t0) * 1000, status
 
     def worker(w: int) -> list[tuple[float, int]]:
@@ -86,16 +100,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", default="lecard-v1-full")
     ap.add_argument("--data", type=Path, default=None)
-    ap.add_argument("--requests", type=int, default=64, help="requests per concurrency level")
+    ap.add_argument("--requests", type=int, default=32, help="requests (distinct queries) per concurrency level")
     ap.add_argument("-k", type=int, default=10)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     index = resolve_index(args.index)
     texts = [q.text for q in load_lecard_v1(args.data or lecard_v1()).queries]
-    local = in_process(index, texts[: args.requests], args.k)
+    n = args.requests
+    if (len(LEVELS) + 1) * n > len(texts):
+        raise SystemExit(f"--requests {n} needs {(len(LEVELS) + 1) * n} distinct queries; there are {len(texts)}")
+    slices = [texts[(i + 1) * n:(i + 2) * n] for i in range(len(LEVELS))]  # texts[:n] warms the server up
+    scratch = Path(tempfile.mkdtemp(prefix="lcr-bench-load-"))
+    server_cache = fresh_cache(scratch, "server")
+    os.environ["LCR_CACHE_DIR"] = str(fresh_cache(scratch, "in-process"))
+    local = in_process(index, slices[0], args.k, texts[:4])
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "lcr.cli", "serve", "--index", str(index), "--port", str(port),
-                               "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              env={**os.environ, "LCR_CACHE_DIR": str(server_cache)})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 300
@@ -107,14 +129,17 @@ def main() -> None:
                 time.sleep(0.5)
         else:
             raise SystemExit("the server did not come up")
-        httpx.post(url + "/v1/search", json={"text": texts[0], "k": args.k}, timeout=60)  # warm-up
-        levels = [level(url, texts, c, args.requests, args.k) for c in LEVELS]
+        for text in texts[:4]:  # warm-up on queries no level uses
+            httpx.post(url + "/v1/search", json={"text": text, "k": args.k}, timeout=60)
+        levels = [level(url, part, c, n, args.k) for c, part in zip(LEVELS, slices, strict=True)]
         memory = rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(scratch, ignore_errors=True)
     report = {
-        "index": str(index), "k": args.k, "queries": "LeCaRD v1 query facts, in turn",
+        "index": str(index), "k": args.k,
+        "queries": f"LeCaRD v1 query facts: {n} distinct per level, never seen by the answering process",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "searcher_in_process": {"requests": len(local), "p50_ms": round(pct(local, 50), 1),
                                 "p95_ms": round(pct(local, 95), 1), "p99_ms": round(pct(local, 99), 1)},
