@@ -70,6 +70,9 @@ def index_build(
                         "charges=meta.accusation, court=court_name, year=year, articles=meta.articles, "
                         "id=uuid, facts=text (defaults: id=id, facts=fact).")] = None,
     encoding: Annotated[str, typer.Option(help="Encoding of the corpus files.")] = "utf-8",
+    faiss: Annotated[str, typer.Option(help="FAISS index with --model: auto (flat below 50,000 cases, HNSW "
+                                            "above) | flat | hnsw | ivf-pq (≈1/20 the size, lower recall; "
+                                            "see benchmarks/bench_faiss.py)")] = "auto",
 ):
     """Build an index (case store + BM25, and FAISS when --model is given) from a corpus.
 
@@ -79,6 +82,7 @@ def index_build(
     from data_tools.registry import iter_corpus
     from lcr.errors import BadInput
     from lcr.index.bundle import DenseConfig, build_index
+    from lcr.index.dense import FAISS_KINDS
     from lcr.index.manifest import check_replaceable
 
     report = LoadReport()
@@ -92,7 +96,10 @@ def index_build(
                         fields=mapping)
     if reranker is not None and model is None:
         raise BadInput("--reranker needs --model (the reranker's features come from the LCM-LAI model)")
-    dense = DenseConfig(model, encoder, max_sentences, article_weight, reranker) if model is not None else None
+    if faiss not in FAISS_KINDS:
+        raise BadInput(f"unknown --faiss {faiss!r}; choose one of {', '.join(FAISS_KINDS)}")
+    dense = (DenseConfig(model, encoder, max_sentences, article_weight, reranker, faiss)  # type: ignore[arg-type]
+             if model is not None else None)
     check_replaceable(out, force)
 
     def validate(n_cases: int) -> None:

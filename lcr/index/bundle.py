@@ -19,7 +19,7 @@ from lcr.encode.sentence_store import SentenceStore
 from lcr.encode.sentences import select_sentences
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.index.casestore import CaseStore
-from lcr.index.dense import DenseIndex
+from lcr.index.dense import DenseIndex, FaissKind
 from lcr.index.lexical import DEFAULT_FIELDS, TantivyBM25
 from lcr.index.manifest import Manifest, atomic_build, component_versions
 from lcr.models.checkpoint import load_model
@@ -52,6 +52,7 @@ class DenseConfig:
     max_sentences: int = 12
     article_weight: float = 0.3
     reranker_dir: Path | None = None
+    faiss: FaissKind = "auto"
 
 
 def resolve_index(path_or_name: str | Path) -> Path:
@@ -170,7 +171,8 @@ def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress
     sentences = SentenceStore.encode(ids, sents, encoder, show_progress=show_progress)
     sentences.save(folder / SENTENCES)
     vectors, probs = case_vectors(model, sentences, ids, cfg.max_sentences, cfg.article_weight)
-    faiss = DenseIndex.build(ids, vectors, meta={"encoder": encoder.name, "article_weight": cfg.article_weight})
+    faiss = DenseIndex.build(ids, vectors, meta={"encoder": encoder.name, "article_weight": cfg.article_weight},
+                             kind=cfg.faiss)
     faiss.save(folder / DENSE)
     if probs is not None:
         np.save(folder / DENSE / CASE_ARTICLES, probs.astype(np.float16))

@@ -145,3 +145,9 @@ def test_a_kill_between_the_renames_is_repaired(tmp_path):
     out.rename(tmp_path / f"idx.old-{os_pid_dead}")
     assert build(out).exit_code == 0
     assert (out / "manifest.json").is_file() and not list(tmp_path.glob("idx.old-*"))
+
+
+def test_unknown_faiss_kind_is_refused_before_building(tmp_path):
+    result = build(tmp_path / "idx", "--faiss", "annoy")
+    assert isinstance(result.exception, BadInput) and "ivf-pq" in str(result.exception)
+    assert not (tmp_path / "idx").exists()
