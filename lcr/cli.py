@@ -70,6 +70,9 @@ def index_build(
                         "charges=meta.accusation, court=court_name, year=year, articles=meta.articles, "
                         "id=uuid, facts=text (defaults: id=id, facts=fact).")] = None,
     encoding: Annotated[str, typer.Option(help="Encoding of the corpus files.")] = "utf-8",
+    lexical: Annotated[str, typer.Option(help="BM25 backend: tantivy (embedded, the default) | elasticsearch "
+                                              "(the cluster LCR_ES_URL names; credentials from LCR_ES_*)")]
+    = "tantivy",
     faiss: Annotated[str, typer.Option(help="FAISS index with --model: auto (flat below 50,000 cases, HNSW "
                                             "above) | flat | hnsw | ivf-pq (≈1/20 the size, lower recall; "
                                             "see benchmarks/bench_faiss.py)")] = "auto",
@@ -81,7 +84,7 @@ def index_build(
     from data_tools.loading import LoadReport
     from data_tools.registry import iter_corpus
     from lcr.errors import BadInput
-    from lcr.index.bundle import DenseConfig, build_index
+    from lcr.index.bundle import LEXICAL_KINDS, DenseConfig, build_index
     from lcr.index.dense import FAISS_KINDS
     from lcr.index.manifest import check_replaceable
 
@@ -96,6 +99,8 @@ def index_build(
                         fields=mapping)
     if reranker is not None and model is None:
         raise BadInput("--reranker needs --model (the reranker's features come from the LCM-LAI model)")
+    if lexical not in LEXICAL_KINDS:
+        raise BadInput(f"unknown --lexical {lexical!r}; choose one of {', '.join(LEXICAL_KINDS)}")
     if faiss not in FAISS_KINDS:
         raise BadInput(f"unknown --faiss {faiss!r}; choose one of {', '.join(FAISS_KINDS)}")
     dense = (DenseConfig(model, encoder, max_sentences, article_weight, reranker, faiss)  # type: ignore[arg-type]
@@ -109,7 +114,8 @@ def index_build(
                            f"--max-rejected {max_rejected:g}){first}; nothing was built (is --format right?)")
 
     manifest = build_index(cases, out, [f.strip() for f in fields.split(",") if f.strip()], dense,
-                           source=f"{fmt}:{data}", force=force, validate=validate)
+                           source=f"{fmt}:{data}", force=force, validate=validate,
+                           lexical_backend=lexical)  # type: ignore[arg-type]
     typer.echo(f"built {out}: {manifest.counts}; corpus checksum {manifest.corpus_checksum[:12]}")
     if report.skipped:
         typer.echo(f"skipped {report.skipped} bad records, e.g. {report.problems[0]}", err=True)

@@ -40,3 +40,11 @@ class CaseNotFound(LcrError):
 
     exit_code = 5
     http_status = 404
+
+
+class BackendUnavailable(LcrError):
+    """A search backend (an Elasticsearch cluster) that cannot be reached, refuses the credentials, or
+    failed to index some cases."""
+
+    exit_code = 6
+    http_status = 503

@@ -37,9 +37,9 @@ from lcr.experiments.crossfit import (
     training_values,
 )
 from lcr.experiments.crossval import VARIANTS, ExperimentConfig, Resources, fold_model, prepare
-from lcr.index.bundle import CASES, LEXICAL
+from lcr.index.bundle import CASES, LEXICAL, open_lexical
 from lcr.index.casestore import CaseStore
-from lcr.index.lexical import TantivyBM25
+from lcr.index.lexical import LexicalBackend
 from lcr.models.ranksvm import RankSVM
 from lcr.pipeline.compose import FIRST_STAGE_DEPTH, Stages
 from lcr.ranking import Pipeline, Ranker
@@ -83,8 +83,8 @@ def resources(index_folder: Path, data: Path, config: Path | None = None) -> tup
 
 
 @functools.cache
-def lexical_and_store(index_folder: Path) -> tuple[TantivyBM25, CaseStore]:
-    return TantivyBM25(progress=False).open(index_folder / LEXICAL), CaseStore.open(index_folder / CASES)
+def lexical_and_store(index_folder: Path) -> tuple[LexicalBackend, CaseStore]:
+    return open_lexical(index_folder / LEXICAL), CaseStore.open(index_folder / CASES)
 
 
 @functools.cache
@@ -119,7 +119,10 @@ def build_system(system: str, index_folder: Path, data: Path, config: Path | Non
     """The ranker (or per-fold factory) named ``system`` over the index at ``index_folder``."""
     if system in BM25_SYSTEMS:
         lexical, _ = lexical_and_store(index_folder)
-        return BM25Ranker(lexical, system.removeprefix("bm25-").replace("-", "_"))
+        ranker = BM25Ranker(lexical, system.removeprefix("bm25-").replace("-", "_"))
+        if lexical.name != "tantivy-bm25":  # catalogued apart from the embedded backend's numbers
+            ranker.name += "." + lexical.name.removesuffix("-bm25")
+        return ranker
     if system.endswith(HINT) and system.removesuffix(HINT) in FEATURE_SETS:
         inner = build_system(system.removesuffix(HINT), index_folder, data, config)
         assert callable(inner)

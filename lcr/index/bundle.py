@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -20,7 +21,9 @@ from lcr.encode.sentences import select_sentences
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.index.casestore import CaseStore
 from lcr.index.dense import DenseIndex, FaissKind
-from lcr.index.lexical import DEFAULT_FIELDS, TantivyBM25
+from lcr.index.es_lexical import KIND as ES_KIND
+from lcr.index.es_lexical import ElasticsearchBM25
+from lcr.index.lexical import DEFAULT_FIELDS, LexicalBackend, TantivyBM25
 from lcr.index.manifest import Manifest, atomic_build, component_versions
 from lcr.models.checkpoint import load_model
 from lcr.models.labels import ArticleLabels
@@ -53,6 +56,16 @@ class DenseConfig:
     article_weight: float = 0.3
     reranker_dir: Path | None = None
     faiss: FaissKind = "auto"
+
+
+LexicalKind = Literal["tantivy", "elasticsearch"]
+LEXICAL_KINDS: tuple[str, ...] = ("tantivy", "elasticsearch")
+
+
+def open_lexical(folder: Path) -> LexicalBackend:
+    """The lexical backend an index folder's manifest names: embedded tantivy, or an Elasticsearch alias."""
+    kind = Manifest.load(folder).kind
+    return ElasticsearchBM25().open(folder) if kind == ES_KIND else TantivyBM25(progress=False).open(folder)
 
 
 def resolve_index(path_or_name: str | Path) -> Path:
@@ -89,7 +102,7 @@ class IndexBundle:
     folder: Path
     manifest: Manifest
     store: CaseStore
-    lexical: TantivyBM25
+    lexical: LexicalBackend
     dense: DenseParts | None = None
     reranker: RankSVM | None = None
 
@@ -106,7 +119,7 @@ class IndexBundle:
         if store.checksum != manifest.corpus_checksum:
             raise IndexMismatch(f"index {folder}: the case store's checksum differs from the manifest's "
                                 "(a part was replaced by hand?): rebuild the index")
-        lexical = TantivyBM25(progress=False).open(folder / LEXICAL)
+        lexical = open_lexical(folder / LEXICAL)
         dense = reranker = None
         if "dense" in manifest.config:
             cfg = manifest.config["dense"]
@@ -126,7 +139,8 @@ class IndexBundle:
 
 def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAULT_FIELDS,
                 dense: DenseConfig | None = None, source: str = "", show_progress: bool = True,
-                force: bool = False, validate: Callable[[int], None] | None = None) -> Manifest:
+                force: bool = False, validate: Callable[[int], None] | None = None,
+                lexical_backend: LexicalKind = "tantivy") -> Manifest:
     """Build a complete index folder at ``out`` (atomically: the old one serves until this succeeds).
     ``out`` must be absent, empty or an lcr index unless ``force``. ``validate`` is called with the number
     of cases read, before anything else is built: raising there abandons the build (the old index stays).
@@ -143,7 +157,8 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
         log.info("case store: %d cases", len(store))
         if len(store) == 0:
             raise BadInput("the corpus gave no case to index")
-        lexical = TantivyBM25(progress=show_progress)
+        lexical = (TantivyBM25(progress=show_progress) if lexical_backend == "tantivy"
+                   else ElasticsearchBM25(alias=f"lcr-{Path(out).name}"))
         lex_manifest = lexical.build(store.iter_cases(), tmp / LEXICAL, fields)
         config: dict = {"fields": list(fields), "source": source, "lexical": lex_manifest.config}
         counts = {"cases": len(store)}

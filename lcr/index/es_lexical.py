@@ -1,0 +1,235 @@
+"""Elasticsearch as the lexical backend: the same :class:`~lcr.index.lexical.LexicalBackend` as the
+embedded tantivy index, for corpora that outgrow one machine.
+
+The text is segmented by lcr (the same :class:`~lcr.text.segment.Segmenter` as tantivy's), and the tokens
+go into whitespace-analysed ``text`` fields, one per section (facts / reasoning / full text), so BM25
+sees exactly the terms tantivy sees; similarity BM25 with k1 = 1.2, b = 0.75. Charges, articles and
+court are ``keyword`` fields and the year an ``integer``, for filters. Queries are a ``bool`` of
+``term`` clauses, one per distinct query token (as in tantivy), so no query parser is involved.
+
+Lifecycle, true to real Elasticsearch: every build writes a new concrete index ``<alias>-<timestamp>``
+through ``helpers.streaming_bulk`` (chunked, retried with back-off on 429), then moves the alias in one
+``_aliases`` call and deletes the old index: searches see the old or the new index, never a partial one.
+A bulk that still fails after its retries deletes the new index, leaves the alias where it was, and
+raises naming the failed case ids. The index folder holds only a manifest naming the alias.
+
+Connection (:func:`client_from_env`): ``LCR_ES_URL``, then ``LCR_ES_API_KEY`` or ``LCR_ES_USER`` /
+``LCR_ES_PASSWORD``, ``LCR_ES_CA_CERTS`` and ``LCR_ES_VERIFY_CERTS`` (``0`` to skip TLS verification).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from elasticsearch import ApiError, AuthenticationException, Elasticsearch, TransportError, helpers
+
+from lcr.errors import BackendUnavailable, IndexMismatch, IndexMissing
+from lcr.index.lexical import BM25_PARAMS, DEFAULT_FIELDS, segment_stream
+from lcr.index.manifest import Manifest, atomic_build, case_hash, component_versions, corpus_checksum
+from lcr.records import TEXT_FIELDS, Case, ScoredCase
+from lcr.text.segment import Segmenter
+
+KIND = "lexical/elasticsearch-bm25"
+ANALYZER = "lcr_whitespace"
+
+
+def client_from_env(env: dict[str, str] | None = None) -> Elasticsearch:
+    """A client for the cluster the environment names; :class:`BackendUnavailable` if none is named."""
+    env = dict(os.environ) if env is None else env
+    url = env.get("LCR_ES_URL", "").strip()
+    if not url:
+        raise BackendUnavailable("no Elasticsearch cluster configured: set LCR_ES_URL (e.g. http://localhost:9200)")
+    options: dict = {"request_timeout": 60}
+    if env.get("LCR_ES_API_KEY"):
+        options["api_key"] = env["LCR_ES_API_KEY"]
+    elif env.get("LCR_ES_USER"):
+        options["basic_auth"] = (env["LCR_ES_USER"], env.get("LCR_ES_PASSWORD", ""))
+    if env.get("LCR_ES_CA_CERTS"):
+        options["ca_certs"] = env["LCR_ES_CA_CERTS"]
+    if env.get("LCR_ES_VERIFY_CERTS", "1").strip().lower() in ("0", "false", "no", "off"):
+        options["verify_certs"] = False
+    return Elasticsearch(url, **options)
+
+
+def _checked(call, what: str):
+    """Run a cluster call, turning transport and auth failures into one-line lcr errors."""
+    try:
+        return call()
+    except AuthenticationException:
+        raise BackendUnavailable(f"Elasticsearch refused the credentials while {what} (LCR_ES_API_KEY / "
+                                 "LCR_ES_USER, LCR_ES_PASSWORD)") from None
+    except TransportError as e:
+        raise BackendUnavailable(f"Elasticsearch is unreachable while {what}: {e}") from None
+
+
+def _index_name(name: str) -> str:
+    """A valid Elasticsearch index/alias name: lowercase, no spaces or reserved characters."""
+    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_") or "lcr"
+
+
+def mapping(fields: Sequence[str]) -> dict:
+    """Settings and mappings of one concrete index (also what an index template would hold)."""
+    return {
+        "settings": {"analysis": {"analyzer": {ANALYZER: {"type": "custom", "tokenizer": "whitespace"}}},
+                     "index": {"similarity": {"default": {"type": "BM25", **BM25_PARAMS}}}},
+        "mappings": {"dynamic": "strict", "properties": {
+            "id": {"type": "keyword"}, "charges": {"type": "keyword"}, "articles": {"type": "keyword"},
+            "court": {"type": "keyword"}, "year": {"type": "integer"}, "title": {"type": "keyword", "index": False},
+            **{f: {"type": "text", "analyzer": ANALYZER} for f in fields}}},
+    }
+
+
+class ElasticsearchBM25:
+    """BM25 over an Elasticsearch alias (see the module docstring)."""
+
+    name = "elasticsearch-bm25"
+    KIND = KIND
+    FORMAT_VERSION = 1
+
+    def __init__(self, client: Elasticsearch | None = None, segmenter: Segmenter | None = None,
+                 prefix: str = "lcr", chunk: int = 500, max_retries: int = 3, workers: int = 0,
+                 alias: str | None = None):
+        """``alias``: the alias to build (default: ``<prefix>-<parent folder>-<folder>`` of the build's
+        output folder; an index bundle passes its own name, so every rebuild moves the same alias)."""
+        self._client = client
+        self.alias_name = alias
+        self.segmenter = segmenter
+        self.prefix = prefix
+        self.chunk = chunk
+        self.max_retries = max_retries
+        self.workers = workers
+        self.alias = ""
+        self._count = 0
+
+    @property
+    def client(self) -> Elasticsearch:
+        if self._client is None:
+            self._client = client_from_env()
+        return self._client
+
+    def build(self, cases: Iterable[Case], out_dir: str | Path, fields: Sequence[str] = DEFAULT_FIELDS) -> Manifest:
+        unknown = [f for f in fields if f not in TEXT_FIELDS]
+        if unknown:
+            raise IndexMismatch(f"cannot index unknown fields {unknown}; choose from {TEXT_FIELDS}")
+        out_dir = Path(out_dir)
+        segmenter = self.segmenter or Segmenter()
+        alias = _index_name(self.alias_name or f"{self.prefix}-{out_dir.resolve().parent.name}-{out_dir.name}")
+        concrete = f"{alias}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        es = self.client
+        _checked(lambda: es.indices.create(index=concrete, **mapping(fields)), f"creating {concrete}")
+        hashes: list[tuple[str, str]] = []
+        try:
+            failed = self._bulk(concrete, cases, fields, segmenter, hashes)
+            if failed:
+                raise BackendUnavailable(f"{len(failed)} cases could not be indexed after {self.max_retries} "
+                                         f"retries (e.g. {', '.join(failed[:5])}); the alias {alias} is unchanged")
+            _checked(lambda: es.indices.refresh(index=concrete), "refreshing")
+            old = self._indices_of(alias)
+            actions = [{"remove": {"index": i, "alias": alias}} for i in old] + [
+                {"add": {"index": concrete, "alias": alias}}]
+            _checked(lambda: es.indices.update_aliases(actions=actions), f"moving the alias {alias}")
+        except BaseException:
+            es.options(ignore_status=404).indices.delete(index=concrete)
+            raise
+        for i in old:
+            es.options(ignore_status=404).indices.delete(index=i)
+        with atomic_build(out_dir, force=True) as tmp:
+            manifest = Manifest(kind=KIND, version=self.FORMAT_VERSION,
+                                config={"fields": list(fields), "segmenter": segmenter.config(),
+                                        "bm25": dict(BM25_PARAMS), "alias": alias, "index": concrete},
+                                corpus_checksum=corpus_checksum(hashes), counts={"cases": len(hashes)},
+                                components=component_versions())
+            manifest.save(tmp)
+        return manifest
+
+    def _bulk(self, index: str, cases: Iterable[Case], fields: Sequence[str], segmenter: Segmenter,
+              hashes: list[tuple[str, str]]) -> list[str]:
+        meta: dict[str, Case] = {}
+
+        def jobs() -> Iterator[tuple[str, tuple[str, ...]]]:
+            for case in cases:
+                hashes.append((case.case_id, case_hash(case)))
+                meta[case.case_id] = case
+                yield case.case_id, tuple(case.field_text(f) for f in fields)
+
+        def actions() -> Iterator[dict]:
+            for case_id, segmented in segment_stream(jobs(), segmenter, self.workers):
+                case = meta.pop(case_id)
+                yield {"_index": index, "_id": case_id, "_source": {
+                    "id": case_id, "title": case.title, "charges": case.charges, "court": case.court,
+                    "year": case.year, "articles": sorted({a.key for a in case.articles}),
+                    **{f: text for f, (text, _) in zip(fields, segmented, strict=True)}}}
+
+        failed = []
+        stream = helpers.streaming_bulk(self.client, actions(), chunk_size=self.chunk, max_retries=self.max_retries,
+                                        initial_backoff=1, raise_on_error=False, raise_on_exception=False)
+        for ok, item in stream:
+            if not ok:
+                failed.append(str(next(iter(item.values())).get("_id", "?")))
+        return failed
+
+    def _indices_of(self, alias: str) -> list[str]:
+        try:
+            return list(self.client.indices.get_alias(name=alias))
+        except ApiError as e:
+            if e.meta.status == 404:
+                return []
+            raise
+
+    def open(self, index_dir: str | Path) -> ElasticsearchBM25:
+        manifest = Manifest.load(index_dir)
+        manifest.check({"kind": KIND, "version": self.FORMAT_VERSION})
+        seg = manifest.config["segmenter"]
+        self.segmenter = self.segmenter or Segmenter(backend=seg["backend"], user_dict=seg["user_dict"],
+                                                      stopwords=seg["stopwords"])
+        manifest.check({"config": {"segmenter": self.segmenter.config()}})
+        self.alias = manifest.config["alias"]
+        self.fields = tuple(manifest.config["fields"])
+        if not self._indices_of(self.alias):
+            raise IndexMissing(f"the Elasticsearch alias {self.alias} that {index_dir} names does not exist; "
+                               "rebuild the index")
+        self._count = int(_checked(lambda: self.client.count(index=self.alias), "counting")["count"])
+        return self
+
+    def _body(self, query_text: str, field: str, ids: Sequence[str] | None) -> dict | None:
+        if field not in self.fields:
+            raise IndexMismatch(f"field {field!r} is not indexed; indexed fields: {', '.join(self.fields)}")
+        assert self.segmenter is not None
+        terms = list(dict.fromkeys(self.segmenter.tokenize(query_text)))
+        if not terms:
+            return None
+        query: dict = {"should": [{"term": {field: t}} for t in terms], "minimum_should_match": 1}
+        if ids is not None:
+            query["filter"] = [{"terms": {"id": list(ids)}}]
+        return {"bool": query}
+
+    def _hits(self, query: dict, size: int) -> list[tuple[str, float]]:
+        r = _checked(lambda: self.client.search(index=self.alias, query=query, size=size, _source=False,
+                                                track_total_hits=False), "searching")
+        return [(h["_id"], float(h["_score"])) for h in r["hits"]["hits"]]
+
+    def search(self, query_text: str, k: int, field: str = "facts",
+               allowed_ids: set[str] | None = None) -> list[ScoredCase]:
+        if allowed_ids is not None and not allowed_ids:
+            return []
+        query = self._body(query_text, field, sorted(allowed_ids) if allowed_ids is not None else None)
+        if query is None:
+            return []
+        feature = f"bm25_{field}"
+        return [ScoredCase(case_id=c, score=s, rank=r, features={feature: s})
+                for r, (c, s) in enumerate(self._hits(query, k), start=1)]
+
+    def score(self, query_text: str, case_ids: Iterable[str], field: str = "facts") -> dict[str, float]:
+        wanted = dict.fromkeys(case_ids, 0.0)
+        query = self._body(query_text, field, list(wanted)) if wanted else None
+        if query is not None:
+            wanted.update(self._hits(query, len(wanted)))
+        return wanted
+
+    def __len__(self) -> int:
+        return self._count
