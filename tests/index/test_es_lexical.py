@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -41,7 +42,7 @@ def es_url(tmp_path_factory) -> Iterator[str]:
     port = _free_port()
     proc = subprocess.Popen([binary, "start", "--data-dir", str(tmp_path_factory.mktemp("noida")), "--only",
                              "elasticsearch", "--elasticsearch-port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     client = client_from_env({"LCR_ES_URL": url})
     deadline = time.time() + 30
@@ -49,9 +50,12 @@ def es_url(tmp_path_factory) -> Iterator[str]:
         time.sleep(0.2)
     try:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    finally:  # the entry script starts the server binary as a child: stop the whole process group
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
