@@ -1,0 +1,140 @@
+"""How the first stage's cost grows with the corpus -> ``reports/bench_scaling.json`` and ``.png``.
+
+Synthetic corpora made from LeCaRD judgments, so text statistics stay realistic: each synthetic case's facts
+are the fact sentences of three random LeCaRD judgments, shuffled together (seeded). Dense vectors for
+the same cases are made the same way from the real LCM-LAI case vectors (the normalised mean of two, as
+in ``bench_faiss.py``), since encoding 100,000 judgments does not fit this machine.
+
+Per size (``--sizes``, default 10,000 and 100,000), in one run: the embedded BM25 backend (tantivy,
+facts field) — build seconds, size on disk, search latency p50/p95 for the top 100 over the 107 LeCaRD
+queries; FAISS (flat and HNSW32, efSearch 128) over the vectors — build seconds, size, latency p50/p95
+(one thread; the query vectors are 107 real case vectors drawn at random). The served first stage is
+BM25 ∪ FAISS; the table gives both parts.
+
+    .venv/bin/python benchmarks/bench_scaling.py --index lecard-v1-full --sizes 10000,100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from data_tools.lecard import load_lecard_v1
+from lcr.index.bundle import CASES, DENSE, resolve_index
+from lcr.index.casestore import CaseStore
+from lcr.index.dense import DenseIndex
+from lcr.index.lexical import TantivyBM25
+from lcr.paths import lecard_v1, reports_dir
+from lcr.records import Case
+from lcr.text.sentences import split_sentences
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+
+
+def pct(xs: list[float], p: float) -> float:
+    return round(float(np.percentile(xs, p)), 3)
+
+
+def synthetic_cases(pools: list[list[str]], n: int, seed: int = 0):
+    rng = random.Random(seed)
+    for i in range(n):
+        sents = [s for j in rng.sample(range(len(pools)), 3) for s in pools[j][:15]]
+        rng.shuffle(sents)
+        yield Case(case_id=f"s{i}", facts="".join(sents))
+
+
+def bench_lexical(pools, n: int, queries: list[str], tmp: Path) -> dict:
+    out = tmp / f"lex-{n}"
+    backend = TantivyBM25(progress=False)
+    t0 = time.perf_counter()
+    backend.build(synthetic_cases(pools, n), out, ("facts",))
+    build = time.perf_counter() - t0
+    backend.search(queries[0], 100)
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        backend.search(q, 100)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"build_s": round(build, 1), "size_mb": round(folder_mb(out), 1), "p50_ms": pct(times, 50),
+            "p95_ms": pct(times, 95)}
+
+
+def bench_dense(real: np.ndarray, n: int, queries: np.ndarray, kind: str) -> dict:
+    rng = np.random.default_rng(n)
+    x = real[rng.integers(0, len(real), n)] + real[rng.integers(0, len(real), n)]
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    t0 = time.perf_counter()
+    index = DenseIndex.build([str(i) for i in range(n)], x, kind=kind)  # type: ignore[arg-type]
+    build = time.perf_counter() - t0
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        index.search(q, 100)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"build_s": round(build, 2), "size_mb": round(faiss.serialize_index(index.index).nbytes / 2**20, 1),
+            "p50_ms": pct(times, 50), "p95_ms": pct(times, 95)}
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for part in ("bm25", "faiss-flat", "faiss-hnsw"):
+        sizes = [r["cases"] for r in rows]
+        for ax, metric in zip(axes, ("build_s", "size_mb", "p95_ms"), strict=True):
+            ax.plot(sizes, [r[part][metric] for r in rows], marker="o", label=part)
+            ax.set_xscale("log")
+            ax.set_xlabel("cases")
+            ax.set_title(metric)
+    axes[0].legend()
+    fig.suptitle("lcr first stage vs corpus size (synthetic LeCaRD recombinations, 2 cores)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--index", default="lecard-v1-full", help="an index with LCM-LAI vectors (for the dense part)")
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--sizes", default="10000,100000")
+    args = ap.parse_args()
+    faiss.omp_set_num_threads(1)
+    folder = resolve_index(args.index)
+    store = CaseStore.open(folder / CASES)
+    pools = [split_sentences(c.facts) for c in store.iter_cases()]
+    real = DenseIndex.load(folder / DENSE).vectors.astype(np.float32)
+    queries = [q.text for q in load_lecard_v1(args.data or lecard_v1()).queries]
+    qvec = real[np.random.default_rng(1).integers(0, len(real), len(queries))]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="lcr-scaling-") as tmp:
+        for n in (int(s) for s in args.sizes.split(",")):
+            row = {"cases": n, "bm25": bench_lexical(pools, n, queries, Path(tmp)),
+                   "faiss-flat": bench_dense(real, n, qvec, "flat"), "faiss-hnsw": bench_dense(real, n, qvec, "hnsw")}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    first, last = rows[0], rows[-1]
+    growth = {part: round(last[part]["p95_ms"] / first[part]["p95_ms"], 2) for part in ("bm25", "faiss-hnsw")}
+    report = {"rows": rows, "p95_growth_first_to_last": growth,
+              "note": "emulated Elasticsearch not measured here: noida-db is a correctness check, and it did not "
+                      "answer 200-term LeCaRD queries within 60 s on 9,088 cases",
+              "command": "python benchmarks/bench_scaling.py " + " ".join(sys.argv[1:])}
+    (reports_dir() / "bench_scaling.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    plot(rows, reports_dir() / "bench_scaling.png")
+    print(json.dumps(growth))
+
+
+if __name__ == "__main__":
+    main()
