@@ -73,6 +73,9 @@ def index_build(
     lexical: Annotated[str, typer.Option(help="BM25 backend: tantivy (embedded, the default) | elasticsearch "
                                               "(the cluster LCR_ES_URL names; credentials from LCR_ES_*)")]
     = "tantivy",
+    ray: Annotated[bool, typer.Option(help="With --model: encode in resumable shards on Ray (the cluster "
+                                           "RAY_ADDRESS names, else a local Ray); a killed build resumes.")]
+    = False,
     faiss: Annotated[str, typer.Option(help="FAISS index with --model: auto (flat below 50,000 cases, HNSW "
                                             "above) | flat | hnsw | ivf-pq (≈1/20 the size, lower recall; "
                                             "see benchmarks/bench_faiss.py)")] = "auto",
@@ -103,7 +106,7 @@ def index_build(
         raise BadInput(f"unknown --lexical {lexical!r}; choose one of {', '.join(LEXICAL_KINDS)}")
     if faiss not in FAISS_KINDS:
         raise BadInput(f"unknown --faiss {faiss!r}; choose one of {', '.join(FAISS_KINDS)}")
-    dense = (DenseConfig(model, encoder, max_sentences, article_weight, reranker, faiss)  # type: ignore[arg-type]
+    dense = (DenseConfig(model, encoder, max_sentences, article_weight, reranker, faiss, ray)  # type: ignore[arg-type]
              if model is not None else None)
     check_replaceable(out, force)
 

@@ -27,3 +27,17 @@ def test_shipped_models_serve_the_full_pipeline(tmp_path):
     assert ex["contributions"] and ex["predicted_articles"] and ex["predicted_charges"]
     assert ex["predicted_charges"][0]["charge"] == "危险驾驶罪"
     assert set(searcher.model_manifests()) == {"model", "reranker"}
+
+
+def test_index_build_can_encode_on_ray(tmp_path, monkeypatch):
+    ray = __import__("pytest").importorskip("ray")
+    monkeypatch.setenv("LCR_CACHE_DIR", str(tmp_path / "cache"))
+    cases = list(itertools.islice(iter_corpus("lecard-v1", SAMPLE), 30))
+    dense = DenseConfig(MODELS / "lcm-lai", "e5-onnx-int8", 12, 0.3, MODELS / "ranksvm-legal", ray=True)
+    try:
+        build_index(cases, tmp_path / "idx", dense=dense, show_progress=False)
+    finally:
+        ray.shutdown()
+    assert list((tmp_path / "cache" / "shards").glob("*/shard-00000"))
+    hits = Searcher.open(tmp_path / "idx").search("被告人酒后驾驶机动车，血液中乙醇含量为201.1毫克/100毫升。", k=3)
+    assert len(hits) == 3 and hits[0].explanation["predicted_charges"]

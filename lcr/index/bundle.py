@@ -6,6 +6,8 @@ layout: :func:`build_index` writes it (beside the old folder, swapped in atomica
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import shutil
 from collections.abc import Callable, Iterable, Sequence
@@ -18,6 +20,7 @@ import numpy as np
 from lcr.encode.embedding_cache import CachedEncoder, cached_encoder
 from lcr.encode.sentence_store import SentenceStore
 from lcr.encode.sentences import select_sentences
+from lcr.encode.shards import encode_shards, merge_shards
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.index.casestore import CaseStore
 from lcr.index.dense import DenseIndex, FaissKind
@@ -29,7 +32,7 @@ from lcr.models.checkpoint import load_model
 from lcr.models.labels import ArticleLabels
 from lcr.models.lcm_lai import LcmLai, case_vectors
 from lcr.models.ranksvm import RankSVM
-from lcr.paths import indexes_dir
+from lcr.paths import cache_dir, indexes_dir
 from lcr.records import Case
 
 log = logging.getLogger(__name__)
@@ -56,6 +59,7 @@ class DenseConfig:
     article_weight: float = 0.3
     reranker_dir: Path | None = None
     faiss: FaissKind = "auto"
+    ray: bool = False  # encode in resumable shards on Ray (RAY_ADDRESS, else a local Ray)
 
 
 LexicalKind = Literal["tantivy", "elasticsearch"]
@@ -183,7 +187,13 @@ def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress
     for case in store.iter_cases(show_progress=show_progress, desc="sentences"):
         ids.append(case.case_id)
         sents.append(select_sentences(case.facts, cfg.max_sentences))
-    sentences = SentenceStore.encode(ids, sents, encoder, show_progress=show_progress)
+    if cfg.ray:  # shards kept under the cache, keyed by what they encode: a killed build resumes
+        key = hashlib.sha1(json.dumps([encoder.name, ids, sents], ensure_ascii=False).encode()).hexdigest()[:16]
+        shards = cache_dir() / "shards" / key
+        encode_shards(ids, sents, cfg.encoder, shards, ray=True)
+        sentences = merge_shards(shards, encoder.name)
+    else:
+        sentences = SentenceStore.encode(ids, sents, encoder, show_progress=show_progress)
     sentences.save(folder / SENTENCES)
     vectors, probs = case_vectors(model, sentences, ids, cfg.max_sentences, cfg.article_weight)
     faiss = DenseIndex.build(ids, vectors, meta={"encoder": encoder.name, "article_weight": cfg.article_weight},
