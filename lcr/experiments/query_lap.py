@@ -83,15 +83,14 @@ def evaluate_query_charges(index_folder: Path, data: Path, config: Path | None =
     _, store = lexical_and_store(index_folder)
     folds = cv5_folds("lecard-v1")
     predictions: dict[str, dict[str, Distribution]] = {}
-    leaked: dict[str, set[str]] = {}
+    leaked = audit_leakage({q.qid: q.text for q in queries.values()}, store.facts, ds.pools,
+                           store.ids()).leaked_ids()
     for i, held in enumerate(folds):
         rest = sorted(q for j, f in enumerate(folds) if j != i for q in f)
         stages = fold_stages_cached(index_folder, data, config, i, tuple(rest))
         assert stages.charges is not None and stages.lcm is not None
-        if not leaked:
-            leaked = audit_leakage({q.qid: q.text for q in queries.values()}, store.facts, ds.pools,
-                                   store.ids()).leaked_ids()
-        clean = ChargePredictor(store, {n: _without(f, leaked) for n, f in stages.charges.neighbours.items()},
+        clean = ChargePredictor(stages.charges.case_charges,
+                                {n: _without(f, leaked) for n, f in stages.charges.neighbours.items()},
                                 lap=stages.lcm.query_articles, labels=stages.lcm.labels)
         for q in held:
             if q not in queries:

@@ -71,17 +71,19 @@ class Stages:
         self.features: LegalFeatures | None = None
         self.charges: ChargePredictor | None = None
         d = parts.dense
+        legal = parts.store.legal_many(parts.store.ids())  # read once, for the charge predictor and the features
+        case_charges = {c: charges for c, (charges, _) in legal.items()}
         if d is None:  # charges still come from the BM25 neighbours' judgments
-            self.charges = ChargePredictor(parts.store, {"bm25-knn": _neighbours(self.bm25)})
+            self.charges = ChargePredictor(case_charges, {"bm25-knn": _neighbours(self.bm25)})
         else:
             queries = QueryEncoder(d.encoder, d.max_sentences)
             self.lcm = LcmLaiRanker("lcm-lai", d.model, d.labels, queries, d.sentences, d.max_sentences,
                                     d.article_weight, dense=d.faiss)
             self.e5 = E5CosineRanker(queries, d.sentences)
-            self.charges = ChargePredictor(parts.store, {"bm25-knn": _neighbours(self.bm25),
-                                                         "dense-knn": _neighbours(self.e5)},
+            self.charges = ChargePredictor(case_charges, {"bm25-knn": _neighbours(self.bm25),
+                                                          "dense-knn": _neighbours(self.e5)},
                                            lap=self.lcm.query_articles, labels=d.labels)
-            self.features = LegalFeatures(parts.lexical, parts.store, self.e5, self.lcm, self.charges)
+            self.features = LegalFeatures(parts.lexical, parts.store, self.e5, self.lcm, self.charges, legal)
 
     def first_stage(self, fusion: Fusion = "rrf", dense_weight: float = DENSE_WEIGHT) -> Ranker:
         if self.lcm is None:

@@ -19,16 +19,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from lcr.index.casestore import CaseStore
 from lcr.index.lexical import LexicalBackend
-from lcr.law import criminal_law
-from lcr.models.labels import ArticleLabels
-from lcr.records import Evidence, PredictedCharge, Query
-from lcr.rerank.query_charges import ChargePredictor, top1
+from lcr.records import ArticleRef, Evidence, PredictedCharge, Query
+from lcr.rerank.query_charges import ChargePredictor, charge_articles, top1
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker
 from lcr.text.circumstances import (
     Circumstances,
@@ -38,21 +36,12 @@ from lcr.text.circumstances import (
 )
 
 LEXICAL_FIELDS = ("facts", "reasoning", "full_text")
+#: A case's charges and the articles it cites (``CaseStore.legal_many``).
+CaseLaw = tuple[list[str], list[ArticleRef]]
 #: (query, candidates) feature sets kept: enough for an evaluation fold's queries under every protocol.
 MEMO_SIZE = 512
 #: Charges shown per query in explanations.
 PREDICTED_CHARGES = 3
-
-
-def charge_articles(labels: ArticleLabels) -> dict[str, list[int]]:
-    """Charge name -> indices of the label articles that define it."""
-    law = criminal_law()
-    out: dict[str, list[int]] = {}
-    for i, key in enumerate(labels.keys):
-        art = law.get(key)
-        for charge in art.charges if art else ():
-            out.setdefault(charge, []).append(i)
-    return out
 
 
 class LegalFeatures:
@@ -60,7 +49,9 @@ class LegalFeatures:
     sentence matches and the query's predicted articles), so explaining a ranking recomputes nothing."""
 
     def __init__(self, lexical: LexicalBackend, store: CaseStore, e5: E5CosineRanker, lcm: LcmLaiRanker,
-                 charges: ChargePredictor | None = None):
+                 charges: ChargePredictor | None = None, legal: Mapping[str, CaseLaw] | None = None):
+        """``legal``: every case's charges and cited articles (``store.legal_many``), when the caller has
+        read them already; else they are read here."""
         self.lexical = lexical
         self.charges = charges
         self.store = store
@@ -73,7 +64,8 @@ class LegalFeatures:
         # case -> (charges, cited label mask), read once for the whole corpus: a query's candidates are
         # then a dictionary lookup, not a case-store query
         self._cited: dict[str, tuple[list[str], np.ndarray]] = {}
-        self._legal(store.ids())
+        for cid, (charges_, articles) in (legal if legal is not None else store.legal_many(store.ids())).items():
+            self._cited[cid] = (charges_, self.labels.multi_hot(articles) > 0)
         # case -> its circumstances, extracted on first use (about 6 ms a judgment)
         self._circumstances: dict[str, Circumstances] = {}
 
@@ -118,18 +110,17 @@ class LegalFeatures:
         for c, match in self.lcm.pair_features(query, [c for c in ids if c in self.lcm.cases]).items():
             out[c].update(match.features)
         probs = self.lcm.query_articles(query)
+        prior = self.charges.predict(query) if self.charges is not None else None
+        first = top1(prior) if prior is not None else None
         for cid, (charges, cited) in self._legal(ids).items():
             row = out[cid]
             row["cited_article_mass"] = float(probs[cited & self._specific].sum())
             row["cited_circumstance_mass"] = float(probs[cited & ~self._specific].sum())
             matches = [max(probs[i] for i in self._charges[ch]) for ch in charges if ch in self._charges]
             row["charge_match"] = float(np.mean(matches)) if matches else 0.0
-        if self.charges is not None:
-            prior = self.charges.predict(query)
-            first = top1(prior)
-            for cid, (charges, _) in self._legal(ids).items():
-                out[cid]["charge_prior"] = min(1.0, sum(prior.get(c, 0.0) for c in charges))
-                out[cid]["charge_prior_top1"] = float(first is not None and first in charges)
+            if prior is not None:
+                row["charge_prior"] = min(1.0, sum(prior.get(c, 0.0) for c in charges))
+                row["charge_prior_top1"] = float(first is not None and first in charges)
         qc = extract_circumstances(query.text)
         for cid, cc in self.circumstances(ids).items():
             out[cid].update(circumstance_similarity(qc, cc))

@@ -18,11 +18,10 @@ removes the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from lcr.index.casestore import CaseStore
 from lcr.law import criminal_law
 from lcr.models.labels import ArticleLabels
 from lcr.records import Query
@@ -76,23 +75,29 @@ def charge_set(probs: Distribution, threshold: float = 0.3) -> set[str]:
     return out | ({first} if first else set())
 
 
-class ChargePredictor:
-    """The query's charge distribution from its neighbours' charges and LCM-LAI's LAP head."""
+def charge_articles(labels: ArticleLabels) -> dict[str, list[int]]:
+    """Charge name -> indices of the label articles that define it (the statute's charge names)."""
+    law = criminal_law()
+    out: dict[str, list[int]] = {}
+    for i, key in enumerate(labels.keys):
+        art = law.get(key)
+        for charge in art.charges if art else ():
+            out.setdefault(charge, []).append(i)
+    return out
 
-    def __init__(self, store: CaseStore, neighbours: dict[str, Neighbours],
+
+class ChargePredictor:
+    """The query's charge distribution from its neighbours' charges and LCM-LAI's LAP head.
+    ``case_charges``: every corpus case's own charges."""
+
+    def __init__(self, case_charges: Mapping[str, Sequence[str]], neighbours: dict[str, Neighbours],
                  lap: Callable[[Query], np.ndarray] | None = None, labels: ArticleLabels | None = None,
                  k: int = NEIGHBOURS):
+        self.case_charges = case_charges
         self.neighbours = neighbours
         self.lap = lap
         self.k = k
-        self._charges = {c: charges for c, (charges, _) in store.legal_many(store.ids()).items()}
-        self._label_charges: list[tuple[int, tuple[str, ...]]] = []
-        if labels is not None:
-            law = criminal_law()
-            for i, key in enumerate(labels.keys):
-                art = law.get(key)
-                if art and art.charges:
-                    self._label_charges.append((i, art.charges))
+        self._label_articles = charge_articles(labels) if labels is not None else {}
         self._memo: tuple[Query, dict[str, Distribution]] | None = None
 
     def voters(self, query: Query) -> dict[str, Distribution]:
@@ -101,7 +106,7 @@ class ChargePredictor:
         if last is not None and last[0] is query:
             return last[1]
         out = {name: self._knn(find(query, self.k)) for name, find in self.neighbours.items()}
-        if self.lap is not None and self._label_charges:
+        if self.lap is not None and self._label_articles:
             out["lap"] = self._from_articles(self.lap(query))
         self._memo = (query, out)
         return out
@@ -114,14 +119,11 @@ class ChargePredictor:
     def _knn(self, ids: list[str]) -> Distribution:
         votes: Distribution = {}
         for rank, cid in enumerate(ids):
-            charges = self._charges.get(cid) or []
+            charges = self.case_charges.get(cid) or []
             for c in charges:
                 votes[c] = votes.get(c, 0.0) + 1.0 / (rank + 2) / len(charges)
         return normalised(votes)
 
     def _from_articles(self, probs: np.ndarray) -> Distribution:
-        scores: Distribution = {}
-        for i, charges in self._label_charges:
-            for c in charges:
-                scores[c] = max(scores.get(c, 0.0), float(probs[i]))
-        return normalised(scores)
+        """Each charge scored by the best probability of an article defining it."""
+        return normalised({c: max(float(probs[i]) for i in idx) for c, idx in self._label_articles.items()})
