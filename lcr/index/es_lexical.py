@@ -25,14 +25,16 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-
-from elasticsearch import ApiError, AuthenticationException, Elasticsearch, TransportError, helpers
+from typing import TYPE_CHECKING
 
 from lcr.errors import BackendUnavailable, IndexMismatch, IndexMissing
 from lcr.index.lexical import BM25_PARAMS, DEFAULT_FIELDS, segment_stream
 from lcr.index.manifest import Manifest, atomic_build, case_hash, component_versions, corpus_checksum
 from lcr.records import TEXT_FIELDS, Case, ScoredCase
 from lcr.text.segment import Segmenter
+
+if TYPE_CHECKING:
+    from elasticsearch import Elasticsearch
 
 KIND = "lexical/elasticsearch-bm25"
 ANALYZER = "lcr_whitespace"
@@ -53,17 +55,26 @@ def client_from_env(env: dict[str, str] | None = None) -> Elasticsearch:
         options["ca_certs"] = env["LCR_ES_CA_CERTS"]
     if env.get("LCR_ES_VERIFY_CERTS", "1").strip().lower() in ("0", "false", "no", "off"):
         options["verify_certs"] = False
-    return Elasticsearch(url, **options)
+    return _es().Elasticsearch(url, **options)
+
+
+def _es():
+    """The ``elasticsearch`` package, imported on first use: opening an embedded index (every CLI call,
+    every server start) does not pay for it."""
+    import elasticsearch
+
+    return elasticsearch
 
 
 def _checked(call, what: str):
     """Run a cluster call, turning transport and auth failures into one-line lcr errors."""
+    es = _es()
     try:
         return call()
-    except AuthenticationException:
+    except es.AuthenticationException:
         raise BackendUnavailable(f"Elasticsearch refused the credentials while {what} (LCR_ES_API_KEY / "
                                  "LCR_ES_USER, LCR_ES_PASSWORD)") from None
-    except TransportError as e:
+    except es.TransportError as e:
         raise BackendUnavailable(f"Elasticsearch is unreachable while {what}: {e}") from None
 
 
@@ -166,6 +177,8 @@ class ElasticsearchBM25:
                     **{f: text for f, (text, _) in zip(fields, segmented, strict=True)}}}
 
         failed = []
+        from elasticsearch import helpers  # third party, on first use (see _es)
+
         stream = helpers.streaming_bulk(self.client, actions(), chunk_size=self.chunk, max_retries=self.max_retries,
                                         initial_backoff=1, raise_on_error=False, raise_on_exception=False)
         for ok, item in stream:
@@ -176,7 +189,7 @@ class ElasticsearchBM25:
     def _indices_of(self, alias: str) -> list[str]:
         try:
             return list(self.client.indices.get_alias(name=alias))
-        except ApiError as e:
+        except _es().ApiError as e:
             if e.meta.status == 404:
                 return []
             raise

@@ -108,13 +108,11 @@ def test_failed_bulk_names_the_cases_and_keeps_the_alias(built, cases, monkeypat
     es, _, folder = built
     client = es.client
     before = list(client.indices.get_alias(name=es.alias))
-    import lcr.index.es_lexical as module
-
     def failing(_client, actions, **kwargs):
         for action in actions:
             yield False, {"index": {"_id": action["_id"], "status": 429, "error": "rejected"}}
 
-    monkeypatch.setattr(module.helpers, "streaming_bulk", failing)
+    monkeypatch.setattr("elasticsearch.helpers.streaming_bulk", failing)
     with pytest.raises(BackendUnavailable, match=cases[0].case_id):
         ElasticsearchBM25(client, prefix="lcrtest").build(cases[:10], folder, ("facts",))
     assert list(client.indices.get_alias(name=es.alias)) == before
