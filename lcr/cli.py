@@ -204,26 +204,22 @@ def show_case(
     index: Annotated[str, typer.Option(help="Index path or name under indexes/.")] = "sample",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
-    """Print a judgment as a lawyer reads it: 事实, 本院认为, 判决结果, and its cited articles quoted."""
+    """Print a judgment as a lawyer reads it: 事实, 本院认为, 判决结果, and its cited articles quoted
+    (--json: the same document as the API's GET /v1/cases/{id})."""
+    from lcr.api.models import CaseDetail
     from lcr.index.bundle import CASES, resolve_index
     from lcr.index.casestore import CaseStore
-    from lcr.law import STATUTE, criminal_law, describe
 
-    store = CaseStore.open(resolve_index(index) / CASES)
-    case = store.get(case_id)
-    law = criminal_law()
-    cited = [a for a in dict.fromkeys(a.key for a in case.articles) if a.startswith(STATUTE + ":")]
+    case = CaseDetail.from_case(CaseStore.open(resolve_index(index) / CASES).get(case_id))
     if as_json:
-        typer.echo(json.dumps({**asdict(case), "full_text": None, "cited_articles": [
-            {"article": a, "name": describe(a), "text": law[a].text if a in law else ""} for a in cited]},
-            ensure_ascii=False, indent=1, default=str))
+        typer.echo(json.dumps(case.model_dump(), ensure_ascii=False, indent=1))
         return
     typer.echo(f"{case.title}  ({case.court} {case.year or ''})   罪名: {'、'.join(case.charges) or '-'}")
     for heading, body in (("事实", case.facts), ("本院认为", case.reasoning), ("判决结果", case.result)):
         typer.echo(f"\n【{heading}】\n{body.strip() or '-'}")
     typer.echo("\n【引用法条】")
-    for a in cited:
-        typer.echo(f"{describe(a)}\n  {law[a].text.strip() if a in law else ''}")
+    for a in case.cited_articles:
+        typer.echo(f"{a.name}\n  {a.text.strip()}")
 
 
 @app.command()
