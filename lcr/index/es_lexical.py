@@ -4,8 +4,11 @@ embedded tantivy index, for corpora that outgrow one machine.
 The text is segmented by lcr (the same :class:`~lcr.text.segment.Segmenter` as tantivy's), and the tokens
 go into whitespace-analysed ``text`` fields, one per section (facts / reasoning / full text), so BM25
 sees exactly the terms tantivy sees; similarity BM25 with k1 = 1.2, b = 0.75. Charges, articles and
-court are ``keyword`` fields and the year an ``integer``, for filters. Queries are a ``bool`` of
-``term`` clauses, one per distinct query token (as in tantivy), so no query parser is involved.
+court are ``keyword`` fields and the year an ``integer``, for filters. A query is one ``match`` of its
+distinct tokens joined by spaces: the whitespace analyser splits them back into the same terms, and
+Elasticsearch scores it as a disjunction of one term query per token (as tantivy does), the same scores
+as a ``bool`` of ``term`` clauses but one clause to parse (the emulator the tests use answers a
+90-token query in ~30 s this way, ~6x faster than with 90 clauses).
 
 Lifecycle, true to real Elasticsearch: every build writes a new concrete index ``<alias>-<timestamp>``
 through ``helpers.streaming_bulk`` (chunked, retried with back-off on 429), then moves the alias in one
@@ -14,7 +17,8 @@ A bulk that still fails after its retries deletes the new index, leaves the alia
 raises naming the failed case ids. The index folder holds only a manifest naming the alias.
 
 Connection (:func:`client_from_env`): ``LCR_ES_URL``, then ``LCR_ES_API_KEY`` or ``LCR_ES_USER`` /
-``LCR_ES_PASSWORD``, ``LCR_ES_CA_CERTS`` and ``LCR_ES_VERIFY_CERTS`` (``0`` to skip TLS verification).
+``LCR_ES_PASSWORD``, ``LCR_ES_CA_CERTS``, ``LCR_ES_VERIFY_CERTS`` (``0`` to skip TLS verification) and
+``LCR_ES_TIMEOUT`` (seconds a request may take, default 60).
 """
 
 from __future__ import annotations
@@ -46,7 +50,11 @@ def client_from_env(env: dict[str, str] | None = None) -> Elasticsearch:
     url = env.get("LCR_ES_URL", "").strip()
     if not url:
         raise BackendUnavailable("no Elasticsearch cluster configured: set LCR_ES_URL (e.g. http://localhost:9200)")
-    options: dict = {"request_timeout": 60}
+    try:
+        timeout = float(env.get("LCR_ES_TIMEOUT", "60"))
+    except ValueError:
+        raise BackendUnavailable(f"LCR_ES_TIMEOUT must be a number of seconds, not {env['LCR_ES_TIMEOUT']!r}") from None
+    options: dict = {"request_timeout": timeout}
     if env.get("LCR_ES_API_KEY"):
         options["api_key"] = env["LCR_ES_API_KEY"]
     elif env.get("LCR_ES_USER"):
@@ -216,7 +224,7 @@ class ElasticsearchBM25:
         terms = list(dict.fromkeys(self.segmenter.tokenize(query_text)))
         if not terms:
             return None
-        query: dict = {"should": [{"term": {field: t}} for t in terms], "minimum_should_match": 1}
+        query: dict = {"must": {"match": {field: {"query": " ".join(terms), "operator": "or"}}}}
         if ids is not None:
             query["filter"] = [{"terms": {"id": list(ids)}}]
         return {"bool": query}
