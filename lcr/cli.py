@@ -79,6 +79,9 @@ def index_build(
     faiss: Annotated[str, typer.Option(help="FAISS index with --model: auto (flat below 50,000 cases, HNSW "
                                             "above) | flat | hnsw | ivf-pq (≈1/20 the size, lower recall; "
                                             "see benchmarks/bench_faiss.py)")] = "auto",
+    vectors: Annotated[str, typer.Option(help="With --model: where the case vectors are searched: faiss (files in "
+                                              "the index, the default) | elasticsearch (dense_vector kNN in the "
+                                              "cluster LCR_ES_URL names)")] = "faiss",
 ):
     """Build an index (case store + BM25, and FAISS when --model is given) from a corpus.
 
@@ -87,7 +90,7 @@ def index_build(
     from data_tools.loading import LoadReport
     from data_tools.registry import iter_corpus
     from lcr.errors import BadInput
-    from lcr.index.bundle import LEXICAL_KINDS, DenseConfig, build_index
+    from lcr.index.bundle import LEXICAL_KINDS, VECTOR_KINDS, DenseConfig, build_index
     from lcr.index.dense import FAISS_KINDS
     from lcr.index.manifest import check_replaceable
 
@@ -106,7 +109,11 @@ def index_build(
         raise BadInput(f"unknown --lexical {lexical!r}; choose one of {', '.join(LEXICAL_KINDS)}")
     if faiss not in FAISS_KINDS:
         raise BadInput(f"unknown --faiss {faiss!r}; choose one of {', '.join(FAISS_KINDS)}")
-    dense = (DenseConfig(model, encoder, max_sentences, article_weight, reranker, faiss, ray)  # type: ignore[arg-type]
+    if vectors not in VECTOR_KINDS:
+        raise BadInput(f"unknown --vectors {vectors!r}; choose one of {', '.join(VECTOR_KINDS)}")
+    if vectors != "faiss" and model is None:
+        raise BadInput("--vectors needs --model (the case vectors come from the LCM-LAI model)")
+    dense = (DenseConfig(model, encoder, max_sentences, article_weight, reranker, faiss, ray, vectors)  # type: ignore[arg-type]
              if model is not None else None)
     check_replaceable(out, force)
 

@@ -24,6 +24,8 @@ from lcr.encode.shards import encode_shards, merge_shards
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.index.casestore import CaseStore
 from lcr.index.dense import DenseIndex, FaissKind
+from lcr.index.es_dense import KIND as ES_DENSE_KIND
+from lcr.index.es_dense import ElasticsearchDense
 from lcr.index.es_lexical import KIND as ES_KIND
 from lcr.index.es_lexical import ElasticsearchBM25
 from lcr.index.lexical import DEFAULT_FIELDS, LexicalBackend, TantivyBM25
@@ -51,6 +53,12 @@ MODEL = "model"
 RERANKER = "reranker"
 
 
+LexicalKind = Literal["tantivy", "elasticsearch"]
+LEXICAL_KINDS: tuple[str, ...] = ("tantivy", "elasticsearch")
+VectorKind = Literal["faiss", "elasticsearch"]
+VECTOR_KINDS: tuple[str, ...] = ("faiss", "elasticsearch")
+
+
 @dataclass
 class DenseConfig:
     model_dir: Path
@@ -60,16 +68,21 @@ class DenseConfig:
     reranker_dir: Path | None = None
     faiss: FaissKind = "auto"
     ray: bool = False  # encode in resumable shards on Ray (RAY_ADDRESS, else a local Ray)
+    vectors: VectorKind = "faiss"  # where the case vectors are searched: FAISS files, or an Elasticsearch alias
 
-
-LexicalKind = Literal["tantivy", "elasticsearch"]
-LEXICAL_KINDS: tuple[str, ...] = ("tantivy", "elasticsearch")
 
 
 def open_lexical(folder: Path) -> LexicalBackend:
     """The lexical backend an index folder's manifest names: embedded tantivy, or an Elasticsearch alias."""
     kind = Manifest.load(folder).kind
     return ElasticsearchBM25().open(folder) if kind == ES_KIND else TantivyBM25(progress=False).open(folder)
+
+
+def open_vectors(folder: Path) -> DenseIndex | ElasticsearchDense:
+    """The case vectors an index folder holds: FAISS files, or (its manifest says so) an Elasticsearch alias."""
+    if (folder / "manifest.json").exists() and Manifest.load(folder).kind == ES_DENSE_KIND:
+        return ElasticsearchDense().open(folder)
+    return DenseIndex.load(folder)
 
 
 def resolve_index(path_or_name: str | Path) -> Path:
@@ -93,7 +106,7 @@ class DenseParts:
     model: LcmLai
     labels: ArticleLabels
     sentences: SentenceStore
-    faiss: DenseIndex | None
+    faiss: DenseIndex | ElasticsearchDense | None
     encoder: CachedEncoder
     max_sentences: int
     article_weight: float
@@ -130,7 +143,7 @@ class IndexBundle:
             encoder = cached_encoder(cfg["encoder"])
             model, labels, _ = load_model(folder / MODEL, encoder.name)
             dense = DenseParts(model, labels, SentenceStore.load(folder / SENTENCES, encoder.name),
-                               DenseIndex.load(folder / DENSE), encoder, cfg["max_sentences"],
+                               open_vectors(folder / DENSE), encoder, cfg["max_sentences"],
                                cfg["article_weight"])
             if (folder / RERANKER / "manifest.json").exists():
                 reranker = RankSVM.load(folder / RERANKER)
@@ -167,10 +180,11 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
         config: dict = {"fields": list(fields), "source": source, "lexical": lex_manifest.config}
         counts = {"cases": len(store)}
         if dense is not None:
-            counts.update(_build_dense(tmp, store, dense, show_progress))
+            counts.update(_build_dense(tmp, store, dense, show_progress, Path(out).name))
             config["dense"] = {"encoder": dense.encoder, "max_sentences": dense.max_sentences,
                                "article_weight": dense.article_weight, "model": str(dense.model_dir),
-                               "reranker": str(dense.reranker_dir) if dense.reranker_dir else None}
+                               "reranker": str(dense.reranker_dir) if dense.reranker_dir else None,
+                               "vectors": dense.vectors}
         manifest = Manifest(kind=INDEX_KIND, version=INDEX_VERSION, config=config,
                             corpus_checksum=store.checksum, counts=counts,
                             components=component_versions("lcr", "tantivy", "faiss-cpu", "torch"))
@@ -179,7 +193,8 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
     return manifest
 
 
-def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress: bool) -> dict[str, int]:
+def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress: bool,
+                 index_name: str) -> dict[str, int]:
     """Encode each case once (through the embedding cache), then the FAISS index of LCM-LAI vectors."""
     encoder = cached_encoder(cfg.encoder)
     model, _, _ = load_model(cfg.model_dir, encoder.name)
@@ -196,9 +211,11 @@ def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress
         sentences = SentenceStore.encode(ids, sents, encoder, show_progress=show_progress)
     sentences.save(folder / SENTENCES)
     vectors, probs = case_vectors(model, sentences, ids, cfg.max_sentences, cfg.article_weight)
-    faiss = DenseIndex.build(ids, vectors, meta={"encoder": encoder.name, "article_weight": cfg.article_weight},
-                             kind=cfg.faiss)
-    faiss.save(folder / DENSE)
+    meta = {"encoder": encoder.name, "article_weight": cfg.article_weight}
+    if cfg.vectors == "elasticsearch":
+        ElasticsearchDense().build(ids, vectors, folder / DENSE, alias=f"lcr-{index_name}-vectors", meta=meta)
+    else:
+        DenseIndex.build(ids, vectors, meta=meta, kind=cfg.faiss).save(folder / DENSE)
     if probs is not None:
         np.save(folder / DENSE / CASE_ARTICLES, probs.astype(np.float16))
     shutil.copytree(cfg.model_dir, folder / MODEL)

@@ -10,28 +10,19 @@ Elasticsearch scores it as a disjunction of one term query per token (as tantivy
 as a ``bool`` of ``term`` clauses but one clause to parse (the emulator the tests use answers a
 90-token query in ~30 s this way, ~6x faster than with 90 clauses).
 
-Lifecycle, true to real Elasticsearch: every build writes a new concrete index ``<alias>-<timestamp>``
-through ``helpers.streaming_bulk`` (chunked, retried with back-off on 429), then moves the alias in one
-``_aliases`` call and deletes the old index: searches see the old or the new index, never a partial one.
-A bulk that still fails after its retries deletes the new index, leaves the alias where it was, and
-raises naming the failed case ids. The index folder holds only a manifest naming the alias.
-
-Connection (:func:`client_from_env`): ``LCR_ES_URL``, then ``LCR_ES_API_KEY`` or ``LCR_ES_USER`` /
-``LCR_ES_PASSWORD``, ``LCR_ES_CA_CERTS``, ``LCR_ES_VERIFY_CERTS`` (``0`` to skip TLS verification) and
-``LCR_ES_TIMEOUT`` (seconds a request may take, default 60).
+Every build writes a new concrete index behind an alias and moves the alias when the bulk load
+succeeded (:func:`~lcr.index.es_cluster.build_behind_alias`); the index folder holds only a manifest
+naming the alias. Connection settings: :func:`~lcr.index.es_cluster.client_from_env`.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lcr.errors import BackendUnavailable, IndexMismatch, IndexMissing
+from lcr.errors import IndexMismatch, IndexMissing
+from lcr.index.es_cluster import build_behind_alias, checked, client_from_env, index_name, indices_of
 from lcr.index.lexical import BM25_PARAMS, DEFAULT_FIELDS, segment_stream
 from lcr.index.manifest import Manifest, atomic_build, case_hash, component_versions, corpus_checksum
 from lcr.records import TEXT_FIELDS, Case, ScoredCase
@@ -42,53 +33,6 @@ if TYPE_CHECKING:
 
 KIND = "lexical/elasticsearch-bm25"
 ANALYZER = "lcr_whitespace"
-
-
-def client_from_env(env: dict[str, str] | None = None) -> Elasticsearch:
-    """A client for the cluster the environment names; :class:`BackendUnavailable` if none is named."""
-    env = dict(os.environ) if env is None else env
-    url = env.get("LCR_ES_URL", "").strip()
-    if not url:
-        raise BackendUnavailable("no Elasticsearch cluster configured: set LCR_ES_URL (e.g. http://localhost:9200)")
-    try:
-        timeout = float(env.get("LCR_ES_TIMEOUT", "60"))
-    except ValueError:
-        raise BackendUnavailable(f"LCR_ES_TIMEOUT must be a number of seconds, not {env['LCR_ES_TIMEOUT']!r}") from None
-    options: dict = {"request_timeout": timeout}
-    if env.get("LCR_ES_API_KEY"):
-        options["api_key"] = env["LCR_ES_API_KEY"]
-    elif env.get("LCR_ES_USER"):
-        options["basic_auth"] = (env["LCR_ES_USER"], env.get("LCR_ES_PASSWORD", ""))
-    if env.get("LCR_ES_CA_CERTS"):
-        options["ca_certs"] = env["LCR_ES_CA_CERTS"]
-    if env.get("LCR_ES_VERIFY_CERTS", "1").strip().lower() in ("0", "false", "no", "off"):
-        options["verify_certs"] = False
-    return _es().Elasticsearch(url, **options)
-
-
-def _es():
-    """The ``elasticsearch`` package, imported on first use: opening an embedded index (every CLI call,
-    every server start) does not pay for it."""
-    import elasticsearch
-
-    return elasticsearch
-
-
-def _checked(call, what: str):
-    """Run a cluster call, turning transport and auth failures into one-line lcr errors."""
-    es = _es()
-    try:
-        return call()
-    except es.AuthenticationException:
-        raise BackendUnavailable(f"Elasticsearch refused the credentials while {what} (LCR_ES_API_KEY / "
-                                 "LCR_ES_USER, LCR_ES_PASSWORD)") from None
-    except es.TransportError as e:
-        raise BackendUnavailable(f"Elasticsearch is unreachable while {what}: {e}") from None
-
-
-def _index_name(name: str) -> str:
-    """A valid Elasticsearch index/alias name: lowercase, no spaces or reserved characters."""
-    return re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-_") or "lcr"
 
 
 def mapping(fields: Sequence[str]) -> dict:
@@ -137,26 +81,10 @@ class ElasticsearchBM25:
             raise IndexMismatch(f"cannot index unknown fields {unknown}; choose from {TEXT_FIELDS}")
         out_dir = Path(out_dir)
         segmenter = self.segmenter or Segmenter()
-        alias = _index_name(self.alias_name or f"{self.prefix}-{out_dir.resolve().parent.name}-{out_dir.name}")
-        concrete = f"{alias}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        es = self.client
-        _checked(lambda: es.indices.create(index=concrete, **mapping(fields)), f"creating {concrete}")
+        alias = index_name(self.alias_name or f"{self.prefix}-{out_dir.resolve().parent.name}-{out_dir.name}")
         hashes: list[tuple[str, str]] = []
-        try:
-            failed = self._bulk(concrete, cases, fields, segmenter, hashes)
-            if failed:
-                raise BackendUnavailable(f"{len(failed)} cases could not be indexed after {self.max_retries} "
-                                         f"retries (e.g. {', '.join(failed[:5])}); the alias {alias} is unchanged")
-            _checked(lambda: es.indices.refresh(index=concrete), "refreshing")
-            old = self._indices_of(alias)
-            actions = [{"remove": {"index": i, "alias": alias}} for i in old] + [
-                {"add": {"index": concrete, "alias": alias}}]
-            _checked(lambda: es.indices.update_aliases(actions=actions), f"moving the alias {alias}")
-        except BaseException:
-            es.options(ignore_status=404).indices.delete(index=concrete)
-            raise
-        for i in old:
-            es.options(ignore_status=404).indices.delete(index=i)
+        concrete = build_behind_alias(self.client, alias, mapping(fields), self._actions(cases, fields, segmenter, hashes),
+                                      self.chunk, self.max_retries)
         with atomic_build(out_dir, force=True) as tmp:
             manifest = Manifest(kind=KIND, version=self.FORMAT_VERSION,
                                 config={"fields": list(fields), "segmenter": segmenter.config(),
@@ -166,8 +94,8 @@ class ElasticsearchBM25:
             manifest.save(tmp)
         return manifest
 
-    def _bulk(self, index: str, cases: Iterable[Case], fields: Sequence[str], segmenter: Segmenter,
-              hashes: list[tuple[str, str]]) -> list[str]:
+    def _actions(self, cases: Iterable[Case], fields: Sequence[str], segmenter: Segmenter,
+                 hashes: list[tuple[str, str]]) -> Iterator[dict]:
         meta: dict[str, Case] = {}
 
         def jobs() -> Iterator[tuple[str, tuple[str, ...]]]:
@@ -176,31 +104,12 @@ class ElasticsearchBM25:
                 meta[case.case_id] = case
                 yield case.case_id, tuple(case.field_text(f) for f in fields)
 
-        def actions() -> Iterator[dict]:
-            for case_id, segmented in segment_stream(jobs(), segmenter, self.workers):
-                case = meta.pop(case_id)
-                yield {"_index": index, "_id": case_id, "_source": {
-                    "id": case_id, "title": case.title, "charges": case.charges, "court": case.court,
-                    "year": case.year, "articles": sorted({a.key for a in case.articles}),
-                    **{f: text for f, (text, _) in zip(fields, segmented, strict=True)}}}
-
-        failed = []
-        from elasticsearch import helpers  # third party, on first use (see _es)
-
-        stream = helpers.streaming_bulk(self.client, actions(), chunk_size=self.chunk, max_retries=self.max_retries,
-                                        initial_backoff=1, raise_on_error=False, raise_on_exception=False)
-        for ok, item in stream:
-            if not ok:
-                failed.append(str(next(iter(item.values())).get("_id", "?")))
-        return failed
-
-    def _indices_of(self, alias: str) -> list[str]:
-        try:
-            return list(self.client.indices.get_alias(name=alias))
-        except _es().ApiError as e:
-            if e.meta.status == 404:
-                return []
-            raise
+        for case_id, segmented in segment_stream(jobs(), segmenter, self.workers):
+            case = meta.pop(case_id)
+            yield {"_id": case_id, "_source": {
+                "id": case_id, "title": case.title, "charges": case.charges, "court": case.court,
+                "year": case.year, "articles": sorted({a.key for a in case.articles}),
+                **{f: text for f, (text, _) in zip(fields, segmented, strict=True)}}}
 
     def open(self, index_dir: str | Path) -> ElasticsearchBM25:
         manifest = Manifest.load(index_dir)
@@ -211,10 +120,10 @@ class ElasticsearchBM25:
         manifest.check({"config": {"segmenter": self.segmenter.config()}})
         self.alias = manifest.config["alias"]
         self.fields = tuple(manifest.config["fields"])
-        if not self._indices_of(self.alias):
+        if not indices_of(self.client, self.alias):
             raise IndexMissing(f"the Elasticsearch alias {self.alias} that {index_dir} names does not exist; "
                                "rebuild the index")
-        self._count = int(_checked(lambda: self.client.count(index=self.alias), "counting")["count"])
+        self._count = int(checked(lambda: self.client.count(index=self.alias), "counting")["count"])
         return self
 
     def _body(self, query_text: str, field: str, ids: Sequence[str] | None) -> dict | None:
@@ -230,7 +139,7 @@ class ElasticsearchBM25:
         return {"bool": query}
 
     def _hits(self, query: dict, size: int) -> list[tuple[str, float]]:
-        r = _checked(lambda: self.client.search(index=self.alias, query=query, size=size, _source=False,
+        r = checked(lambda: self.client.search(index=self.alias, query=query, size=size, _source=False,
                                                 track_total_hits=False), "searching")
         return [(h["_id"], float(h["_score"])) for h in r["hits"]["hits"]]
 

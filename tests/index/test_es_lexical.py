@@ -4,58 +4,20 @@
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from data_tools.registry import iter_corpus
 from lcr.errors import BackendUnavailable, IndexMissing
-from lcr.index.es_lexical import ElasticsearchBM25, client_from_env
+from lcr.index.es_cluster import client_from_env
+from lcr.index.es_lexical import ElasticsearchBM25
 from lcr.index.lexical import TantivyBM25
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data_tools" / "sample" / "lecard"
 QUERIES = ["被告人酒后驾驶机动车，血液中乙醇含量为180mg/100ml。", "被告人秘密窃取他人财物，价值人民币5000元。",
            "被告人持刀故意伤害他人，致被害人轻伤二级。"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def es_url(tmp_path_factory) -> Iterator[str]:
-    if os.environ.get("LCR_ES_URL"):
-        yield os.environ["LCR_ES_URL"]
-        return
-    binary = shutil.which("noida-db") or str(Path(os.sys.executable).parent / "noida-db")
-    if not Path(binary).exists():
-        pytest.skip("noida-db is not installed (pip install -e '.[dev]')")
-    port = _free_port()
-    proc = subprocess.Popen([binary, "start", "--data-dir", str(tmp_path_factory.mktemp("noida")), "--only",
-                             "elasticsearch", "--elasticsearch-port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    client = client_from_env({"LCR_ES_URL": url})
-    deadline = time.time() + 30
-    while time.time() < deadline and not client.options(request_timeout=2).ping():
-        time.sleep(0.2)
-    try:
-        yield url
-    finally:  # the entry script starts the server binary as a child: stop the whole process group
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
@@ -118,10 +80,10 @@ def test_failed_bulk_names_the_cases_and_keeps_the_alias(built, cases, monkeypat
     assert list(client.indices.get_alias(name=es.alias)) == before
 
 
-def test_clear_errors_when_unreachable_or_missing(tmp_path, built):
+def test_clear_errors_when_unreachable_or_missing(tmp_path, built, unused_port):
     with pytest.raises(BackendUnavailable, match="LCR_ES_URL"):
         client_from_env({})
-    dead = client_from_env({"LCR_ES_URL": f"http://127.0.0.1:{_free_port()}"})
+    dead = client_from_env({"LCR_ES_URL": f"http://127.0.0.1:{unused_port}"})
     with pytest.raises(BackendUnavailable, match="unreachable"):
         ElasticsearchBM25(dead.options(request_timeout=2, max_retries=0)).build([], tmp_path / "x", ("facts",))
     _, _, folder = built
