@@ -369,7 +369,7 @@ def lap_report(
     the query side (top-1 charge accuracy, charge-set and article-set F1 on the 107 LeCaRD queries)."""
     from lcr.experiments.crossval import pretrained_lap
     from lcr.experiments.lap_eval import evaluate_lap
-    from lcr.experiments.query_lap import PRODUCT, evaluate_query_charges
+    from lcr.experiments.query_lap import PRODUCT, evaluate_query_charges, pseudo_queries_report
     from lcr.experiments.systems import resources
     from lcr.index.bundle import resolve_index
     from lcr.paths import reports_dir
@@ -384,6 +384,7 @@ def lap_report(
         result["top1_charge_accuracy_lcm_lai_lap"] = side["lap"]["all"]["top1_charge_accuracy"]
         result["query_side"] = side
         result["query_side_product"] = PRODUCT
+        result["pseudo_query_side"] = pseudo_queries_report(resolve_index(index), _data(data))
     result["command"] = "lcr " + shlex.join(sys.argv[1:])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -75,6 +75,16 @@ def charge_set(probs: Distribution, threshold: float = 0.3) -> set[str]:
     return out | ({first} if first else set())
 
 
+def knn_votes(ids: Sequence[str], case_charges: Mapping[str, Sequence[str]]) -> Distribution:
+    """The charges of neighbours ``ids`` (best first), each voting ``1 / (rank + 2)`` split over its charges."""
+    votes: Distribution = {}
+    for rank, cid in enumerate(ids):
+        charges = case_charges.get(cid) or []
+        for c in charges:
+            votes[c] = votes.get(c, 0.0) + 1.0 / (rank + 2) / len(charges)
+    return normalised(votes)
+
+
 def charge_articles(labels: ArticleLabels) -> dict[str, list[int]]:
     """Charge name -> indices of the label articles that define it (the statute's charge names)."""
     law = criminal_law()
@@ -117,12 +127,7 @@ class ChargePredictor:
         return with_hint(probs, query.hint_charges) if use_hint else probs
 
     def _knn(self, ids: list[str]) -> Distribution:
-        votes: Distribution = {}
-        for rank, cid in enumerate(ids):
-            charges = self.case_charges.get(cid) or []
-            for c in charges:
-                votes[c] = votes.get(c, 0.0) + 1.0 / (rank + 2) / len(charges)
-        return normalised(votes)
+        return knn_votes(ids, self.case_charges)
 
     def _from_articles(self, probs: np.ndarray) -> Distribution:
         """Each charge scored by the best probability of an article defining it."""
