@@ -153,6 +153,15 @@ class IndexBundle:
     def name(self) -> str:
         return self.folder.name
 
+    @property
+    def backends(self) -> dict[str, str]:
+        """Where each first-stage part searches: ``lexical`` tantivy | elasticsearch, ``vectors`` faiss |
+        elasticsearch (absent without the LCM-LAI part)."""
+        out = {"lexical": "elasticsearch" if isinstance(self.lexical, ElasticsearchBM25) else "tantivy"}
+        if self.dense is not None:
+            out["vectors"] = "elasticsearch" if isinstance(self.dense.faiss, ElasticsearchDense) else "faiss"
+        return out
+
 
 def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAULT_FIELDS,
                 dense: DenseConfig | None = None, source: str = "", show_progress: bool = True,

@@ -73,6 +73,8 @@ def test_the_served_pipeline_can_take_bm25_and_knn_from_elasticsearch(es_url, tm
                 show_progress=False, lexical_backend="elasticsearch")
     embedded, cluster = Searcher.open(tmp_path / "embedded"), Searcher.open(tmp_path / "cluster")
     assert type(cluster.stages.lcm.dense).__name__ == "ElasticsearchDense"
+    assert cluster.bundle.backends == {"lexical": "elasticsearch", "vectors": "elasticsearch"}
+    assert embedded.bundle.backends == {"lexical": "tantivy", "vectors": "faiss"}
     assert cluster.pipeline_name == embedded.pipeline_name == "hybrid-rrf@0.25>>ranksvm-legal"
     text = "被告人酒后驾驶机动车，经检验其血液中乙醇含量为201.1毫克/100毫升。"
     q = Query("q", text)
