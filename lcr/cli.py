@@ -384,7 +384,7 @@ def lap_report(
         result["top1_charge_accuracy_lcm_lai_lap"] = side["lap"]["all"]["top1_charge_accuracy"]
         result["query_side"] = side
         result["query_side_product"] = PRODUCT
-        result["pseudo_query_side"] = pseudo_queries_report(resolve_index(index), _data(data))
+        result["pseudo_query_side"] = pseudo_queries_report(resolve_index(index), _data(data), config)
     result["command"] = "lcr " + shlex.join(sys.argv[1:])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -15,35 +15,39 @@ The kNN voters are also scored with the query's near-duplicates (its own judgmen
 co-defendant's: :mod:`lcr.eval.leakage`) removed from the neighbours, since a production query has no
 copy of itself in the corpus.
 
-For scale, :func:`pseudo_query_side` scores the BM25-kNN voter the same way on corpus judgments made to
-read like queries (their fact sections without the sentences that name the charge or the prosecution,
-cut to :data:`PSEUDO_CHARS` characters; neighbours without the judgment itself and its near-duplicates),
-where the truth is each judgment's own charges: how hard LeCaRD's queries are next to ordinary cases.
+The voters' weights are chosen without the queries (:func:`select_voter_weights`): on
+:data:`PSEUDO_QUERIES` *pseudo-queries*, corpus judgments made to read like queries (their fact sections
+without the sentences that name the charge, the prosecution or the court's finding, cut to
+:data:`PSEUDO_CHARS` characters), drawn from the fifth of the candidates held out of all LAP training,
+each scored against its own judgment's charges, its neighbours never including that judgment or a
+near-duplicate of it. The same table shows how much harder LeCaRD's queries are than ordinary cases.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from data_tools.registry import load_benchmark
+from lcr.errors import BadQuery
 from lcr.eval.leakage import ANONYMISED, DEFAULT_THRESHOLD, audit_leakage, ngram_hashes
 from lcr.eval.querysets import cv5_folds
+from lcr.experiments.crossval import held_out
 from lcr.experiments.systems import fold_stages_cached, lexical_and_store
 from lcr.index.casestore import CaseStore
-from lcr.index.lexical import LexicalBackend
 from lcr.law import criminal_law
+from lcr.pipeline.compose import Stages
 from lcr.records import Query
 from lcr.rerank.query_charges import (
-    NEIGHBOURS,
     ChargePredictor,
     Distribution,
     charge_set,
-    knn_votes,
     mix,
     top1,
 )
@@ -118,12 +122,13 @@ def evaluate_query_charges(index_folder: Path, data: Path, config: Path | None =
             if q not in queries:
                 continue
             votes = stages.charges.voters(queries[q])
-            row = {**votes, "combined": mix(list(votes.values())),
+            row = {**votes, "combined": stages.charges.predict(queries[q], use_hint=False),
+                   "equal-weights": mix(list(votes.values())),
                    "knn-only": mix([votes["bm25-knn"], votes["dense-knn"]])}
             clean_votes = clean.voters(queries[q])
             row["bm25-knn-no-duplicates"] = clean_votes["bm25-knn"]
             row["dense-knn-no-duplicates"] = clean_votes["dense-knn"]
-            row["combined-no-duplicates"] = mix(list(clean_votes.values()))
+            row["combined-no-duplicates"] = clean.predict(queries[q], use_hint=False)
             for name, dist in row.items():
                 predictions.setdefault(name, {})[q] = dist
     splits = {name: [q for q in ds.split(name) if q in queries and queries[q].charges] for name in SPLITS}
@@ -137,12 +142,20 @@ def query_like(facts: str) -> str:
     return "".join(s for s in sentences if not _LEGAL_SENTENCE.search(s))[:PSEUDO_CHARS]
 
 
-def pseudo_query_side(lexical: LexicalBackend, store: CaseStore, exclude: set[str],
-                      n: int = PSEUDO_QUERIES, seed: int = 0) -> dict[str, float]:
-    """Top-1 charge accuracy of the BM25-kNN voter on ``n`` corpus judgments (not in ``exclude``, with
-    charges) made query-like, each scored against its own charges."""
-    legal = store.legal_many(store.ids())
-    pool = [c for c in store.ids() if c not in exclude and legal[c][0]]
+def _kept(find: Callable[[Query, int], list[str]], keep: Callable[[str], bool]):
+    def neighbours(query: Query, k: int) -> list[str]:
+        return [c for c in find(query, 3 * k) if keep(c)][:k]
+    return neighbours
+
+
+def pseudo_query_votes(stages: Stages, store: CaseStore, exclude: set[str], n: int = PSEUDO_QUERIES,
+                       seed: int = 0) -> tuple[list[dict[str, Distribution]], list[set[str]]]:
+    """Every voter's distribution for ``n`` pseudo-queries, and each one's true charges. The judgments
+    are drawn from the fifth held out of all LAP training (so the LAP head has not seen them), leaving
+    out ``exclude``; a pseudo-query's neighbours never include its judgment or a near-duplicate of it."""
+    assert stages.charges is not None
+    legal = stages.charges.case_charges
+    pool = [c for c in store.ids() if held_out(c) and c not in exclude and legal.get(c)]
     chosen = random.Random(seed).sample(pool, min(n, len(pool)))
     hashes: dict[str, np.ndarray] = {}
 
@@ -151,25 +164,65 @@ def pseudo_query_side(lexical: LexicalBackend, store: CaseStore, exclude: set[st
             hashes[cid] = ngram_hashes(store.facts(cid))
         return hashes[cid]
 
-    hits = []
-    for cid in chosen:
+    votes, truths = [], []
+    for cid in tqdm(chosen, desc="pseudo-queries", leave=False):
         text = query_like(store.facts(cid))
         grams = ngram_hashes(text, skip=ANONYMISED)
         if not text or not len(grams):
             continue
-        neighbours = [h.case_id for h in lexical.search(text, NEIGHBOURS * 3, field="facts")
-                      if h.case_id != cid
-                      and np.isin(grams, doc_hashes(h.case_id), assume_unique=True).mean() < DEFAULT_THRESHOLD]
-        votes = knn_votes(neighbours[:NEIGHBOURS], {c: legal[c][0] for c in neighbours})
-        hits.append(float(top1(votes) in set(legal[cid][0])))
-    return {"pseudo_queries": len(hits), "top1_charge_accuracy_bm25_knn": float(np.mean(hits)) if hits else 0.0,
-            "chars": PSEUDO_CHARS, "seed": seed}
+
+        def keep(other: str, cid=cid, grams=grams) -> bool:
+            return other != cid and np.isin(grams, doc_hashes(other), assume_unique=True).mean() < DEFAULT_THRESHOLD
+
+        lcm = stages.lcm
+        predictor = ChargePredictor(legal, {name: _kept(find, keep) for name, find in stages.charges.neighbours.items()},
+                                    lap=lcm.query_articles if lcm is not None else None,
+                                    labels=lcm.labels if lcm is not None else None)
+        try:
+            votes.append(predictor.voters(Query(f"pseudo-{cid}", text)))
+        except BadQuery:  # no usable fact sentence left
+            continue
+        truths.append(set(legal[cid]))
+    return votes, truths
 
 
-def pseudo_queries_report(index_folder: Path, data: Path) -> dict[str, float]:
-    """:func:`pseudo_query_side` over an index's corpus, leaving out the LeCaRD queries' near-duplicates."""
+def _accuracy(votes: list[dict[str, Distribution]], truths: list[set[str]], weights: dict[str, float]) -> float:
+    hits = [top1(mix(list(v.values()), [weights.get(name, 0.0) for name in v])) in t
+            for v, t in zip(votes, truths, strict=True)]
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def select_voter_weights(votes: list[dict[str, Distribution]], truths: list[set[str]],
+                         step: float = 0.1) -> dict:
+    """The voter weights (a grid over the simplex) with the best top-1 accuracy on the pseudo-queries;
+    ties go to the weights nearest to equal. Also each voter alone and the equal mix, for the report."""
+    names = sorted({name for v in votes for name in v})
+    ticks = int(round(1 / step))
+    grid = [dict(zip(names, (t / ticks for t in combo), strict=True))
+            for combo in itertools.product(range(ticks + 1), repeat=len(names)) if sum(combo) == ticks]
+    equal = {name: 1.0 / len(names) for name in names}
+
+    def distance(w: dict[str, float]) -> float:
+        return sum((w[n] - equal[n]) ** 2 for n in names)
+
+    scored = [(_accuracy(votes, truths, w), -distance(w), w) for w in grid]
+    best_acc, _, best = max(scored, key=lambda t: (t[0], t[1]))
+    return {"pseudo_queries": len(truths), "grid_step": step, "selected": {n: round(best[n], 3) for n in names},
+            "top1_selected": best_acc, "top1_equal": _accuracy(votes, truths, equal),
+            "top1_single": {n: _accuracy(votes, truths, {n: 1.0}) for n in names},
+            "chars": PSEUDO_CHARS}
+
+
+def pseudo_queries_report(index_folder: Path, data: Path, config: Path | None = None) -> dict:
+    """The pseudo-query measurement and voter selection over an index's corpus, with fold 0's stages
+    (the held-out judgments are outside every fold's LAP training), leaving out the LeCaRD queries'
+    near-duplicates."""
     ds, queries = load_benchmark("lecard-v1", data)
-    lexical, store = lexical_and_store(index_folder)
+    _, store = lexical_and_store(index_folder)
     leaked = audit_leakage({q.qid: q.text for q in queries.values()}, store.facts, ds.pools,
                            store.ids()).leaked_ids()
-    return pseudo_query_side(lexical, store, set().union(*leaked.values()) if leaked else set())
+    folds = cv5_folds("lecard-v1")
+    rest = sorted(q for f in folds[1:] for q in f)
+    stages = fold_stages_cached(index_folder, data, config, 0, tuple(rest))
+    votes, truths = pseudo_query_votes(stages, store, set().union(*leaked.values()) if leaked else set())
+    return select_voter_weights(votes, truths)

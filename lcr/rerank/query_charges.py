@@ -10,8 +10,9 @@ distribution over charge names:
 * ``lap``: LCM-LAI's LAP head (per-sentence article distributions pooled over the case), each charge
   scored by the best probability of an article defining it (the statute maps articles to charges).
 
-The product's prediction (``combined``) is their plain average: the weights are fixed, not tuned on the
-queries' charges, which lcr only scores against (``lcr lap-report``). A *charge hint* (the charges a
+The product's prediction (``combined``) is their weighted average, :data:`VOTER_WEIGHTS`: chosen on
+pseudo-queries built from corpus judgments (``lcr lap-report``, ``pseudo_query_side``), never on the
+LeCaRD queries' charges, which lcr only scores against. A *charge hint* (the charges a
 lawyer believes apply) is mixed in with weight :data:`HINT_WEIGHT`: it boosts those charges, it never
 removes the others.
 """
@@ -31,6 +32,9 @@ NEIGHBOURS = 20
 #: Share of the final distribution given to a charge hint (spread evenly over the hinted charges).
 HINT_WEIGHT = 0.5
 VOTERS = ("bm25-knn", "dense-knn", "lap")
+#: Each voter's weight in the product's mix (a voter missing here weighs 1). Selected by ``lcr lap-report``
+#: (``pseudo_query_side.selected``) on 400 held-out judgments made query-like; none of the LeCaRD queries.
+VOTER_WEIGHTS: dict[str, float] = {"bm25-knn": 0.4, "dense-knn": 0.4, "lap": 0.2}
 
 Distribution = dict[str, float]
 #: (query, k) -> the query's k nearest case ids, best first.
@@ -123,7 +127,8 @@ class ChargePredictor:
 
     def predict(self, query: Query, use_hint: bool = True) -> Distribution:
         """The combined distribution, with the query's charge hint mixed in when it has one."""
-        probs = mix(list(self.voters(query).values()))
+        votes = self.voters(query)
+        probs = mix(list(votes.values()), [VOTER_WEIGHTS.get(name, 1.0) for name in votes])
         return with_hint(probs, query.hint_charges) if use_hint else probs
 
     def _knn(self, ids: list[str]) -> Distribution:

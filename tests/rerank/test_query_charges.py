@@ -62,3 +62,17 @@ def test_query_like_drops_the_sentences_that_state_the_law():
     text = query_like(facts)
     assert "窃取手机" in text and "退赔" in text
     assert "指控" not in text and "构成" not in text and "盗窃罪" not in text
+
+
+def test_voter_weights_are_selected_on_pseudo_queries_nearest_to_equal_on_ties():
+    from lcr.experiments.query_lap import select_voter_weights
+
+    # 'good' is right on every pseudo-query, 'bad' always wrong and more confident
+    votes = [{"good": {"甲罪": 0.6, "乙罪": 0.4}, "bad": {"乙罪": 0.7, "甲罪": 0.3}} for _ in range(4)]
+    truths = [{"甲罪"}] * 4
+    out = select_voter_weights(votes, truths, step=0.25)
+    assert out["top1_single"] == {"bad": 0.0, "good": 1.0}
+    assert out["top1_equal"] == 0.0 and out["top1_selected"] == 1.0
+    # good alone and good 0.75 / bad 0.25 both win (0.75·0.6 + 0.25·0.3 > 0.75·0.4 + 0.25·0.7); the tie
+    # goes to the weights nearer to equal
+    assert out["selected"] == {"bad": 0.25, "good": 0.75}
