@@ -9,8 +9,12 @@ system's kind (:func:`regression_defaults`) and are always written, so the catal
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -134,7 +138,21 @@ def write_results(entries: list[ResultEntry], path: Path | None = None) -> None:
     text = json.dumps(rows, ensure_ascii=False, indent=1)
     for marker, value in inline.items():
         text = text.replace(marker, value)
-    path.write_text(text + "\n", encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, path)  # a reader sees the old catalogue or the new one, never half of it
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside ``path`` while several evaluations record into one catalogue."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def upsert_result(entry: ResultEntry, path: Path | None = None) -> None:
@@ -142,15 +160,16 @@ def upsert_result(entry: ResultEntry, path: Path | None = None) -> None:
     ``entry`` states no ``tolerance`` (``needs``), the earlier one's carries over if it was set by hand
     (differs from its default); else the default for ``entry`` is written."""
     path = path or default_results()
-    old = load_results(path)
-    earlier = next((e for e in old if e.key == entry.key), None)
-    if earlier is not None:
-        tolerance, needs = regression_defaults(earlier.system, earlier.dataset, earlier.command)
-        if entry.tolerance is None and earlier.tolerance != tolerance:
-            entry = replace(entry, tolerance=earlier.tolerance)
-        if entry.needs is None and earlier.needs != needs:
-            entry = replace(entry, needs=earlier.needs)
-    write_results([e for e in old if e.key != entry.key] + [entry], path)
+    with _locked(path):
+        old = load_results(path)
+        earlier = next((e for e in old if e.key == entry.key), None)
+        if earlier is not None:
+            tolerance, needs = regression_defaults(earlier.system, earlier.dataset, earlier.command)
+            if entry.tolerance is None and earlier.tolerance != tolerance:
+                entry = replace(entry, tolerance=earlier.tolerance)
+            if entry.needs is None and earlier.needs != needs:
+                entry = replace(entry, needs=earlier.needs)
+        write_results([e for e in old if e.key != entry.key] + [entry], path)
 
 
 def annotate_results(path: Path | None = None) -> int:
