@@ -28,6 +28,7 @@ from lcr.eval.report_sections import (
     anchor_wins_markdown,
     headline_seed_line,
     is_variant,
+    query_lap_markdown,
     seeds_markdown,
     variants_markdown,
 )
@@ -197,6 +198,9 @@ def render_reports(
     parts += _ranksvm_section(entries, reranker_dir)
     parts += seeds_markdown(entries)
     parts += variants_markdown(entries)
+    lap = results.parent / "lap.json"
+    if lap.exists():
+        parts += query_lap_markdown(json.loads(lap.read_text(encoding="utf-8")))
     sections, written = _lecard_v1_sections(entries, results.parent, data_root, case_facts)
     parts += sections
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")

@@ -151,3 +151,37 @@ def anchor_wins_markdown(entries: list[ResultEntry], data: EvalData, run_of: Cal
                      f"{(diff < -1e-3).sum()} | {np.mean([our_ap[q] for q in covered]):.3f} | "
                      f"{np.mean([their_ap[q] for q in covered]):.3f} |")
     return [*lines, ""]
+
+
+def query_lap_markdown(lap: dict) -> list[str]:
+    """The query side of LAP from ``reports/lap.json``: each charge predictor's top-1 accuracy, charge-set
+    and article-set F1 on the LeCaRD queries (all / common / controversial), and the pseudo-query table
+    the product's voter weights were chosen on."""
+    side = lap.get("query_side")
+    if not side:
+        return []
+    product = lap.get("query_side_product", "combined")
+    lines = ["## Query side: the charges predicted from the facts alone", "",
+             "Each LeCaRD query's true charges (`crime`) only score the predictions (cv5: each query by its fold's "
+             f"models). The product's predictor is `{product}`; `*-no-duplicates` rows drop the query's own "
+             "judgment and near-copies from the neighbours (a production query has no copy of itself in the "
+             "corpus). Source: `reports/lap.json` (`lcr lap-report`).", "",
+             "| predictor | top-1 (all) | top-1 common | top-1 controversial | charge-set F1 | article-set F1 |",
+             "|---|---|---|---|---|---|"]
+    for name, splits in side.items():
+        a, c, k = splits.get("all", {}), splits.get("common", {}), splits.get("controversial", {})
+        label = f"**{name}**" if name == product else name
+        lines.append(f"| {label} | {a.get('top1_charge_accuracy', 0):.3f} ({a.get('queries', 0)}) | "
+                     f"{c.get('top1_charge_accuracy', 0):.3f} | {k.get('top1_charge_accuracy', 0):.3f} | "
+                     f"{a.get('charge_set_f1', 0):.3f} | {a.get('article_set_f1', 0):.3f} |")
+    pseudo = lap.get("pseudo_query_side")
+    if pseudo:
+        singles = ", ".join(f"{n} {v:.3f}" for n, v in sorted(pseudo["top1_single"].items()))
+        chosen = ", ".join(f"{n} {w:g}" for n, w in sorted(pseudo["selected"].items()))
+        lines += ["", f"Voter weights, chosen without the queries: on {pseudo['pseudo_queries']} held-out "
+                  f"judgments made query-like (sentences naming the charge or the prosecution removed, first "
+                  f"{pseudo['chars']} characters; neighbours without the judgment or its near-copies), top-1 "
+                  f"alone: {singles}; equal weights {pseudo['top1_equal']:.3f}; selected ({chosen}) "
+                  f"{pseudo['top1_selected']:.3f}. The same predictors are far weaker on LeCaRD's queries, "
+                  "which were chosen to include confusable charges."]
+    return [*lines, ""]

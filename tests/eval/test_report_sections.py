@@ -37,3 +37,19 @@ def test_hint_and_short_rows_sit_beside_the_plain_system():
     text = "\n".join(variants_markdown(rows))
     assert "| `official` | cv5 | ranksvm-legal+hint | 0.700 | 0.900 | 0.600 | 0.900 |" in text
     assert "| `official` | ranksvm-legal | cv5-short | 0.550 | 0.900 |  | 0.600 | 0.900 |  |" in text
+
+
+def test_query_side_section_marks_the_product_and_states_the_pseudo_query_selection():
+    from lcr.eval.report_sections import query_lap_markdown
+
+    row = {"queries": 106, "top1_charge_accuracy": 0.5, "charge_set_f1": 0.4, "article_set_f1": 0.45}
+    lap = {"query_side": {"bm25-knn": {"all": row, "common": row, "controversial": row},
+                          "combined": {"all": {**row, "top1_charge_accuracy": 0.6}, "common": row,
+                                       "controversial": row}},
+           "query_side_product": "combined",
+           "pseudo_query_side": {"pseudo_queries": 397, "chars": 1500, "top1_single": {"bm25-knn": 0.75},
+                                 "top1_equal": 0.75, "selected": {"bm25-knn": 1.0}, "top1_selected": 0.76}}
+    text = "\n".join(query_lap_markdown(lap))
+    assert "| **combined** | 0.600 (106) |" in text and "| bm25-knn | 0.500 (106) |" in text
+    assert "397 held-out judgments" in text and "selected (bm25-knn 1) 0.760" in text
+    assert query_lap_markdown({}) == []
