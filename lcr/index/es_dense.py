@@ -6,7 +6,7 @@ unchanged. The vectors are unit length (``case_vectors`` normalises them), so th
 similarity, whose score Elasticsearch reports as ``(1 + cos) / 2``: :meth:`search` maps it back to the
 inner product FAISS returns. The graph stores the float vectors (``index_options`` ``hnsw``, not the
 int8-quantised default of Elasticsearch ≥ 8.14, whose scores drift by ~0.005), so a hit's score is the
-exact inner product; ``num_candidates`` (per shard) is ``max(NUM_CANDIDATES, 2k)``.
+exact inner product; ``num_candidates`` (per shard) is ``max(NUM_CANDIDATES, 2k)``, at most 10,000.
 
 The vectors come from the same place as FAISS's (the sentence store the encode step wrote, locally or
 from Ray shards, through ``case_vectors``): :meth:`build` bulk-loads them behind an alias exactly like
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 KIND = "dense/elasticsearch-knn"
 #: Candidates each shard's HNSW search visits, at least (Elasticsearch's own default is 1.5·k).
 NUM_CANDIDATES = 100
+#: Elasticsearch's ceiling for ``k`` and ``num_candidates``.
+MAX_CANDIDATES = 10_000
 
 
 def mapping(dim: int) -> dict:
@@ -105,12 +107,12 @@ class ElasticsearchDense:
         q = np.asarray(query, dtype=np.float32).reshape(-1)
         if q.shape[0] != self._dim:
             raise IndexMismatch(f"query vector has dimension {q.shape[0]}, the index {self._dim}")
-        k = min(k, self._count)
+        k = min(k, self._count, MAX_CANDIDATES)
         if k < 1:
             return []
         norm = float(np.linalg.norm(q)) or 1.0
         knn = {"field": "vector", "query_vector": [float(x) for x in q], "k": k,
-               "num_candidates": max(NUM_CANDIDATES, 2 * k)}
+               "num_candidates": min(MAX_CANDIDATES, max(NUM_CANDIDATES, 2 * k))}
         r = checked(lambda: self.client.search(index=self.alias, knn=knn, size=k, _source=False), "searching")
         # cosine score (1 + cos) / 2 back to the inner product with the (unit) case vector
         return [(h["_id"], (2.0 * float(h["_score"]) - 1.0) * norm) for h in r["hits"]["hits"]]
