@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from lcr.errors import BackendUnavailable
+from lcr.errors import BackendUnavailable, IndexMissing
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -113,3 +113,31 @@ def build_behind_alias(client: Elasticsearch, alias: str, body: dict, actions: I
     for i in old:
         client.options(ignore_status=404).indices.delete(index=i)
     return concrete
+
+
+class AliasBacked:
+    """What both Elasticsearch parts hold: a client (from the environment unless given), the alias they
+    read, and its document count."""
+
+    def __init__(self, client: Elasticsearch | None = None, chunk: int = 500, max_retries: int = 3):
+        self._client = client
+        self.chunk = chunk
+        self.max_retries = max_retries
+        self.alias = ""
+        self._count = 0
+
+    @property
+    def client(self) -> Elasticsearch:
+        if self._client is None:
+            self._client = client_from_env()
+        return self._client
+
+    def _attach(self, alias: str, folder: object) -> None:
+        """Read from ``alias`` (named by the index ``folder``'s manifest); :class:`IndexMissing` if gone."""
+        self.alias = alias
+        if not indices_of(self.client, alias):
+            raise IndexMissing(f"the Elasticsearch alias {alias} that {folder} names does not exist; rebuild the index")
+        self._count = int(checked(lambda: self.client.count(index=alias), "counting")["count"])
+
+    def __len__(self) -> int:
+        return self._count

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lcr.errors import IndexMismatch, IndexMissing
-from lcr.index.es_cluster import build_behind_alias, checked, client_from_env, index_name, indices_of
+from lcr.errors import IndexMismatch
+from lcr.index.es_cluster import AliasBacked, build_behind_alias, checked, index_name
 from lcr.index.manifest import Manifest, atomic_build, component_versions
 
 if TYPE_CHECKING:
@@ -43,25 +43,15 @@ def mapping(dim: int) -> dict:
                    "index_options": {"type": "hnsw", "m": 16, "ef_construction": 100}}}}}
 
 
-class ElasticsearchDense:
+class ElasticsearchDense(AliasBacked):
     """Case vectors behind an Elasticsearch alias (see the module docstring)."""
 
     FORMAT_VERSION = 1
 
     def __init__(self, client: Elasticsearch | None = None, chunk: int = 500, max_retries: int = 3):
-        self._client = client
-        self.chunk = chunk
-        self.max_retries = max_retries
-        self.alias = ""
+        super().__init__(client, chunk, max_retries)
         self.meta: dict = {}
         self._dim = 0
-        self._count = 0
-
-    @property
-    def client(self) -> Elasticsearch:
-        if self._client is None:
-            self._client = client_from_env()
-        return self._client
 
     @property
     def dim(self) -> int:
@@ -94,13 +84,9 @@ class ElasticsearchDense:
     def open(self, folder: str | Path) -> ElasticsearchDense:
         manifest = Manifest.load(folder)
         manifest.check({"kind": KIND, "version": self.FORMAT_VERSION})
-        self.alias = manifest.config["alias"]
         self._dim = int(manifest.config["dim"])
         self.meta = manifest.config.get("meta", {})
-        if not indices_of(self.client, self.alias):
-            raise IndexMissing(f"the Elasticsearch alias {self.alias} that {folder} names does not exist; "
-                               "rebuild the index")
-        self._count = int(checked(lambda: self.client.count(index=self.alias), "counting")["count"])
+        self._attach(manifest.config["alias"], folder)
         return self
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
@@ -116,6 +102,3 @@ class ElasticsearchDense:
         r = checked(lambda: self.client.search(index=self.alias, knn=knn, size=k, _source=False), "searching")
         # cosine score (1 + cos) / 2 back to the inner product with the (unit) case vector
         return [(h["_id"], (2.0 * float(h["_score"]) - 1.0) * norm) for h in r["hits"]["hits"]]
-
-    def __len__(self) -> int:
-        return self._count

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lcr.errors import IndexMismatch, IndexMissing
-from lcr.index.es_cluster import build_behind_alias, checked, client_from_env, index_name, indices_of
+from lcr.errors import IndexMismatch
+from lcr.index.es_cluster import AliasBacked, build_behind_alias, checked, index_name
 from lcr.index.lexical import BM25_PARAMS, DEFAULT_FIELDS, segment_stream
 from lcr.index.manifest import Manifest, atomic_build, case_hash, component_versions, corpus_checksum
 from lcr.records import TEXT_FIELDS, Case, ScoredCase
@@ -47,7 +47,7 @@ def mapping(fields: Sequence[str]) -> dict:
     }
 
 
-class ElasticsearchBM25:
+class ElasticsearchBM25(AliasBacked):
     """BM25 over an Elasticsearch alias (see the module docstring)."""
 
     name = "elasticsearch-bm25"
@@ -59,21 +59,11 @@ class ElasticsearchBM25:
                  alias: str | None = None):
         """``alias``: the alias to build (default: ``<prefix>-<parent folder>-<folder>`` of the build's
         output folder; an index bundle passes its own name, so every rebuild moves the same alias)."""
-        self._client = client
+        super().__init__(client, chunk, max_retries)
         self.alias_name = alias
         self.segmenter = segmenter
         self.prefix = prefix
-        self.chunk = chunk
-        self.max_retries = max_retries
         self.workers = workers
-        self.alias = ""
-        self._count = 0
-
-    @property
-    def client(self) -> Elasticsearch:
-        if self._client is None:
-            self._client = client_from_env()
-        return self._client
 
     def build(self, cases: Iterable[Case], out_dir: str | Path, fields: Sequence[str] = DEFAULT_FIELDS) -> Manifest:
         unknown = [f for f in fields if f not in TEXT_FIELDS]
@@ -118,12 +108,8 @@ class ElasticsearchBM25:
         self.segmenter = self.segmenter or Segmenter(backend=seg["backend"], user_dict=seg["user_dict"],
                                                       stopwords=seg["stopwords"])
         manifest.check({"config": {"segmenter": self.segmenter.config()}})
-        self.alias = manifest.config["alias"]
         self.fields = tuple(manifest.config["fields"])
-        if not indices_of(self.client, self.alias):
-            raise IndexMissing(f"the Elasticsearch alias {self.alias} that {index_dir} names does not exist; "
-                               "rebuild the index")
-        self._count = int(checked(lambda: self.client.count(index=self.alias), "counting")["count"])
+        self._attach(manifest.config["alias"], index_dir)
         return self
 
     def _body(self, query_text: str, field: str, ids: Sequence[str] | None) -> dict | None:
@@ -160,6 +146,3 @@ class ElasticsearchBM25:
         if query is not None:
             wanted.update(self._hits(query, len(wanted)))
         return wanted
-
-    def __len__(self) -> int:
-        return self._count
