@@ -127,6 +127,10 @@ def worst(statuses: Iterable[Status]) -> Status:
     return max(statuses, key=_SEVERITY.__getitem__, default="OK")
 
 
+#: System-name suffixes of entries measured on a lexical backend other than the embedded one.
+OTHER_BACKENDS = (".elasticsearch",)
+
+
 def select(entries: Iterable[ResultEntry], only: str | None = None, protocols: Sequence[str] | None = None,
            queries: Sequence[str] | None = None) -> list[ResultEntry]:
     """Entries chosen by ``only`` (comma-separated kinds ``bm25``/``runs``/``learned`` or fnmatch
@@ -208,13 +212,17 @@ def regress(entries: Iterable[ResultEntry], rescore_only: bool = False, index: s
             data: Path | None = None) -> Iterator[Check]:
     """Check each entry (rescore, then rerun unless ``rescore_only``), yielding each check as it ends.
 
-    ``index`` / ``data`` override what the entries' commands name (e.g. an index built elsewhere)."""
+    ``index`` / ``data`` override what the entries' commands name (e.g. an index built elsewhere); an
+    entry of another lexical backend (``bm25-facts.elasticsearch``) keeps its own index, since its numbers
+    are that backend's."""
     cache = _Data()
     for entry in entries:
         args = parse_command(entry)
         if index is not None or data is not None:
-            args = EvalArgs(index if index is not None else args.index, data if data is not None else args.data,
-                            args.depth, args.config, args.dataset, args.system)
+            own_index = entry.system.endswith(OTHER_BACKENDS)
+            args = EvalArgs(index if index is not None and not own_index else args.index,
+                            data if data is not None else args.data, args.depth, args.config, args.dataset,
+                            args.system)
         try:
             protocol = get_protocol(args.dataset, entry.protocol)
         except LcrError as e:
