@@ -25,6 +25,7 @@ near-duplicate of it. The same table shows how much harder LeCaRD's queries are 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import re
@@ -103,14 +104,23 @@ def _without(find: Callable[[Query, int], list[str]], leaked: dict[str, set[str]
     return neighbours
 
 
+@functools.cache
+def _leaked(index_folder: Path, data: Path) -> dict[str, set[str]]:
+    """Each LeCaRD query's near-duplicates in the corpus (the audit reads every fact section: once per
+    process, shared by the query-side report and the pseudo-query selection). Not to be mutated."""
+    ds, queries = load_benchmark("lecard-v1", data)
+    _, store = lexical_and_store(index_folder)
+    return audit_leakage({q.qid: q.text for q in queries.values()}, store.facts, ds.pools,
+                         store.ids()).leaked_ids()
+
+
 def evaluate_query_charges(index_folder: Path, data: Path, config: Path | None = None) -> dict:
     """Every voter, their combination (the product's), and the kNN voters without near-duplicates."""
     ds, queries = load_benchmark("lecard-v1", data)
     _, store = lexical_and_store(index_folder)
     folds = cv5_folds("lecard-v1")
     predictions: dict[str, dict[str, Distribution]] = {}
-    leaked = audit_leakage({q.qid: q.text for q in queries.values()}, store.facts, ds.pools,
-                           store.ids()).leaked_ids()
+    leaked = _leaked(index_folder, data)
     for i, held in enumerate(folds):
         rest = sorted(q for j, f in enumerate(folds) if j != i for q in f)
         stages = fold_stages_cached(index_folder, data, config, i, tuple(rest))
@@ -164,6 +174,7 @@ def pseudo_query_votes(stages: Stages, store: CaseStore, exclude: set[str], n: i
             hashes[cid] = ngram_hashes(store.facts(cid))
         return hashes[cid]
 
+    lcm = stages.lcm
     votes, truths = [], []
     for cid in tqdm(chosen, desc="pseudo-queries", leave=False):
         text = query_like(store.facts(cid))
@@ -174,7 +185,6 @@ def pseudo_query_votes(stages: Stages, store: CaseStore, exclude: set[str], n: i
         def keep(other: str, cid=cid, grams=grams) -> bool:
             return other != cid and np.isin(grams, doc_hashes(other), assume_unique=True).mean() < DEFAULT_THRESHOLD
 
-        lcm = stages.lcm
         predictor = ChargePredictor(legal, {name: _kept(find, keep) for name, find in stages.charges.neighbours.items()},
                                     lap=lcm.query_articles if lcm is not None else None,
                                     labels=lcm.labels if lcm is not None else None)
@@ -217,10 +227,8 @@ def pseudo_queries_report(index_folder: Path, data: Path, config: Path | None = 
     """The pseudo-query measurement and voter selection over an index's corpus, with fold 0's stages
     (the held-out judgments are outside every fold's LAP training), leaving out the LeCaRD queries'
     near-duplicates."""
-    ds, queries = load_benchmark("lecard-v1", data)
     _, store = lexical_and_store(index_folder)
-    leaked = audit_leakage({q.qid: q.text for q in queries.values()}, store.facts, ds.pools,
-                           store.ids()).leaked_ids()
+    leaked = _leaked(index_folder, data)
     folds = cv5_folds("lecard-v1")
     rest = sorted(q for f in folds[1:] for q in f)
     stages = fold_stages_cached(index_folder, data, config, 0, tuple(rest))
