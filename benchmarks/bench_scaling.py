@@ -38,8 +38,7 @@ import numpy as np
 
 from data_tools.lecard import load_lecard_v1
 from lcr.eval.querysets import short_text
-from lcr.index.bundle import CASES, DENSE, IndexBundle, resolve_index
-from lcr.index.casestore import CaseStore
+from lcr.index.bundle import IndexBundle
 from lcr.index.dense import DenseIndex
 from lcr.index.es_cluster import client_from_env, indices_of
 from lcr.index.es_lexical import ElasticsearchBM25
@@ -177,11 +176,11 @@ def main() -> None:
     ap.add_argument("--emulator-sizes", default="10000", help="sizes (among --sizes) to load into it")
     args = ap.parse_args()
     faiss.omp_set_num_threads(1)
-    folder = resolve_index(args.index)
-    bundle = IndexBundle.open(folder)
-    store = CaseStore.open(folder / CASES)
-    pools = [split_sentences(c.facts) for c in store.iter_cases()]
-    real = DenseIndex.load(folder / DENSE).vectors.astype(np.float32)
+    bundle = IndexBundle.open(args.index)
+    if bundle.dense is None or not isinstance(bundle.dense.faiss, DenseIndex):
+        sys.exit(f"{args.index}: needs an index with LCM-LAI vectors in FAISS (lcr index build --model ...)")
+    pools = [split_sentences(c.facts) for c in bundle.store.iter_cases()]
+    real = np.asarray(bundle.dense.faiss.vectors, dtype=np.float32)
     queries = [q.text for q in load_lecard_v1(args.data or lecard_v1()).queries]
     qvec = real[np.random.default_rng(1).integers(0, len(real), len(queries))]
     rows = []
