@@ -204,7 +204,8 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
 
 def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress: bool,
                  index_name: str) -> dict[str, int]:
-    """Encode each case once (through the embedding cache), then the FAISS index of LCM-LAI vectors."""
+    """Encode each case once (through the embedding cache), then index the LCM-LAI case vectors: FAISS
+    files, or behind the alias ``lcr-<index_name>-vectors`` when ``cfg.vectors`` is elasticsearch."""
     encoder = cached_encoder(cfg.encoder)
     model, _, _ = load_model(cfg.model_dir, encoder.name)
     ids, sents = [], []

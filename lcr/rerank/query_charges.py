@@ -119,7 +119,7 @@ class ChargePredictor:
         last = self._memo
         if last is not None and last[0] is query:
             return last[1]
-        out = {name: self._knn(find(query, self.k)) for name, find in self.neighbours.items()}
+        out = {name: knn_votes(find(query, self.k), self.case_charges) for name, find in self.neighbours.items()}
         if self.lap is not None and self._label_articles:
             out["lap"] = self._from_articles(self.lap(query))
         self._memo = (query, out)
@@ -130,9 +130,6 @@ class ChargePredictor:
         votes = self.voters(query)
         probs = mix(list(votes.values()), [VOTER_WEIGHTS.get(name, 1.0) for name in votes])
         return with_hint(probs, query.hint_charges) if use_hint else probs
-
-    def _knn(self, ids: list[str]) -> Distribution:
-        return knn_votes(ids, self.case_charges)
 
     def _from_articles(self, probs: np.ndarray) -> Distribution:
         """Each charge scored by the best probability of an article defining it."""
