@@ -5,8 +5,8 @@ the fold's :class:`~lcr.pipeline.compose.PipelineParts`, from which the producti
 :func:`~lcr.pipeline.compose.build_pipeline` composes the very pipeline an index with those models
 serves. Features of the *training* queries are cross-fitted: each inner fold's queries get their
 LCM-LAI features from a model trained on the other inner folds, so the RankSVM never learns to trust a
-score that has seen the query it is scoring. C is chosen by inner cross-validation on the training
-queries only (:meth:`RankSVM.fit_cv`).
+score that has seen the query it is scoring. C and the feature normalisation are chosen by inner
+cross-validation on the training queries only (:meth:`RankSVM.fit_cv`, once per normalisation).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from lcr.models.lcm_lai import FEATURE_NAMES
 from lcr.models.ranksvm import RankSVM
 from lcr.pipeline.compose import PipelineParts, Stages
 from lcr.records import Query
-from lcr.rerank.features import FeatureSpec, FeatureTable
+from lcr.rerank.features import NORMALISATIONS, FeatureSpec, FeatureTable
 from lcr.rerank.stages import ALL_FEATURES, CHARGE_FEATURES, CIRCUMSTANCE_FEATURES, LEGAL_FEATURES
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ FEATURE_SETS = {"ranksvm": ALL_FEATURES, "ranksvm-lcm-pooled": FEATURE_NAMES, "r
 POOL_TRAINED = {"ranksvm-pool", "ranksvm-legal", *(f"ranksvm-legal-minus-{g}" for g in LEGAL_GROUPS)}
 #: The reranker the product ships (trained by ``lcr train --reranker``).
 PRODUCTION_RERANKER = "ranksvm-legal"
+#: Where a fold RankSVM records the inner-CV score of each feature normalisation it tried.
+NORMALISATION_CV_KEY = "normalisation_cv"
 
 Values = dict[str, dict[str, dict[str, float]]]
 
@@ -102,8 +104,21 @@ def production_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM2
 
 
 def fit_fold_ranksvm(values: Values, qrels, feature_set: Sequence[str]) -> RankSVM:
-    spec = FeatureSpec(tuple(feature_set), normalise="query-zscore")
-    table = FeatureTable.build(values, spec)
-    model = RankSVM()
-    spec.save_to(model)
-    return model.fit_cv(table.matrix, table.grades_for(qrels), table.groups, table.feature_names)
+    """The fold's RankSVM: one inner-CV fit per feature normalisation, the best inner-CV score kept
+    (ties go to the earlier of :data:`NORMALISATIONS`); every normalisation's score is recorded in
+    ``model.metadata[NORMALISATION_CV_KEY]``."""
+    best: tuple[float, RankSVM] | None = None
+    scores: dict[str, float] = {}
+    for normalise in NORMALISATIONS:
+        spec = FeatureSpec(tuple(feature_set), normalise=normalise)
+        table = FeatureTable.build(values, spec)
+        model = RankSVM()
+        spec.save_to(model)
+        model.fit_cv(table.matrix, table.grades_for(qrels), table.groups, table.feature_names)
+        scores[normalise] = model.cv_scores[model.C]
+        if best is None or scores[normalise] > best[0]:
+            best = (scores[normalise], model)
+    assert best is not None
+    chosen = best[1]
+    chosen.metadata[NORMALISATION_CV_KEY] = scores
+    return chosen
