@@ -325,6 +325,7 @@ def train(
     from lcr.index.manifest import atomic_build, check_replaceable
     from lcr.paths import models_dir
     from lcr.pipeline.compose import SYSTEM_KEY
+    from lcr.rerank.features import FeatureSpec
 
     if variant not in VARIANTS:
         raise BadInput(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
@@ -353,7 +354,10 @@ def train(
         model.metadata[SYSTEM_KEY] = PRODUCTION_RERANKER
         with atomic_build(reranker, force) as tmp:
             model.save(tmp)
-        typer.echo(f"RankSVM (C={model.C}, cross-fitted features of {len(values)} queries) written to {reranker}")
+        typer.echo(
+            f"RankSVM (C={model.C}, {FeatureSpec.of(model).normalise} features, cross-fitted features of "
+            f"{len(values)} queries) written to {reranker}"
+        )
 
 
 @app.command("lap-report")
