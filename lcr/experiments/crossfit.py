@@ -107,18 +107,14 @@ def fit_fold_ranksvm(values: Values, qrels, feature_set: Sequence[str]) -> RankS
     """The fold's RankSVM: one inner-CV fit per feature normalisation, the best inner-CV score kept
     (ties go to the earlier of :data:`NORMALISATIONS`); every normalisation's score is recorded in
     ``model.metadata[NORMALISATION_CV_KEY]``."""
-    best: tuple[float, RankSVM] | None = None
-    scores: dict[str, float] = {}
+    models: dict[str, RankSVM] = {}
     for normalise in NORMALISATIONS:
         spec = FeatureSpec(tuple(feature_set), normalise=normalise)
         table = FeatureTable.build(values, spec)
         model = RankSVM()
         spec.save_to(model)
-        model.fit_cv(table.matrix, table.grades_for(qrels), table.groups, table.feature_names)
-        scores[normalise] = model.cv_scores[model.C]
-        if best is None or scores[normalise] > best[0]:
-            best = (scores[normalise], model)
-    assert best is not None
-    chosen = best[1]
+        models[normalise] = model.fit_cv(table.matrix, table.grades_for(qrels), table.groups, table.feature_names)
+    scores = {normalise: model.cv_scores[model.C] for normalise, model in models.items()}
+    chosen = models[max(scores, key=scores.__getitem__)]  # max keeps the first of equal scores
     chosen.metadata[NORMALISATION_CV_KEY] = scores
     return chosen
