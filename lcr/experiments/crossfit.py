@@ -22,8 +22,8 @@ from lcr.index.casestore import CaseStore
 from lcr.index.lexical import TantivyBM25
 from lcr.models.lcm_lai import FEATURE_NAMES
 from lcr.models.ranksvm import RankSVM
-from lcr.pipeline.compose import PipelineParts, Stages
-from lcr.records import Query
+from lcr.pipeline.compose import FIRST_STAGE_DEPTH, PipelineParts, Stages
+from lcr.records import Qrels, Query
 from lcr.rerank.features import NORMALISATIONS, FeatureSpec, FeatureTable
 from lcr.rerank.stages import ALL_FEATURES, CHARGE_FEATURES, CIRCUMSTANCE_FEATURES, LEGAL_FEATURES
 
@@ -41,11 +41,16 @@ LEGAL_GROUPS = {"charges": CHARGE_FEATURES, "circumstances": CIRCUMSTANCE_FEATUR
 FEATURE_SETS = {"ranksvm": ALL_FEATURES, "ranksvm-lcm-pooled": FEATURE_NAMES, "ranksvm-pool": ALL_FEATURES,
                 **{f"ranksvm-minus-{g}": tuple(f for f in ALL_FEATURES if f not in fs)
                    for g, fs in FEATURE_GROUPS.items()},
-                "ranksvm-legal": LEGAL_FEATURES,
+                "ranksvm-legal": LEGAL_FEATURES, "ranksvm-legal-served": LEGAL_FEATURES,
                 **{f"ranksvm-legal-minus-{g}": tuple(f for f in LEGAL_FEATURES if f not in fs)
                    for g, fs in LEGAL_GROUPS.items()}}
 #: Systems trained on whole pools (unlabelled documents as grade 0) instead of the labelled candidates only.
-POOL_TRAINED = {"ranksvm-pool", "ranksvm-legal", *(f"ranksvm-legal-minus-{g}" for g in LEGAL_GROUPS)}
+POOL_TRAINED = {"ranksvm-pool", "ranksvm-legal", *(f"ranksvm-legal-minus-{g}" for g in LEGAL_GROUPS),
+                "ranksvm-legal-served"}
+#: Systems whose training rows also hold each training query's first-stage top :data:`FIRST_STAGE_DEPTH`
+#: over the whole corpus (the documents the served reranker actually re-scores), the unjudged ones as
+#: grade 0, so that the reranker learns to keep unjudged look-alikes below judged cases.
+SERVED_TRAINED = {"ranksvm-legal-served"}
 #: The reranker the product ships (trained by ``lcr train --reranker``).
 PRODUCTION_RERANKER = "ranksvm-legal"
 #: Where a fold RankSVM records the inner-CV score of each feature normalisation it tried.
@@ -68,30 +73,39 @@ def _inner_folds(train_qids: list[str], n: int = 4) -> list[list[str]]:
     return [train_qids[i::n] for i in range(n)]
 
 
-def _candidates(res: Resources, q: str, pools: dict[str, list[str]] | None) -> list[str]:
-    return sorted(set(res.qrels[q]) | set(pools.get(q, ()))) if pools else sorted(res.qrels[q])
+def training_rows(qrels: Qrels, stages: Stages, query: Query, pools: dict[str, list[str]] | None,
+                  served: bool) -> list[str]:
+    """A training query's rows: its labelled candidates, with ``pools`` its whole pool, with ``served``
+    also its first-stage top :data:`FIRST_STAGE_DEPTH` over the corpus (from the same cross-fitted stages)."""
+    rows = set(qrels[query.qid]) | (set(pools.get(query.qid, ())) if pools else set())
+    if served:
+        rows |= {h.case_id for h in stages.first_stage().rank(query, None, FIRST_STAGE_DEPTH)}
+    return sorted(rows)
 
 
 def training_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25, store: CaseStore, fold: int,
                     train_qids: list[str], queries: dict[str, Query],
-                    pools: dict[str, list[str]] | None = None) -> Values:
+                    pools: dict[str, list[str]] | None = None, served: bool = False) -> Values:
     """Cross-fitted features of every training query's labelled candidates (with ``pools``: of its whole
-    pool, the unlabelled documents counting as grade 0)."""
+    pool, the unlabelled documents counting as grade 0; with ``served``: also of its first-stage top
+    candidates over the corpus, the unjudged ones grade 0)."""
     values: Values = {}
     inner = _inner_folds(sorted(q for q in train_qids if q in res.qrels and q in queries))
     for g, held in enumerate(inner):
         rest = [q for h, f in enumerate(inner) if h != g for q in f]
         stages = fold_stages(res, cfg, lexical, store, f"{fold}-{g}", rest)
         for q in held:
-            values[q] = stages.features(queries[q], _candidates(res, q, pools))
+            values[q] = stages.features(queries[q], training_rows(res.qrels, stages, queries[q], pools, served))
     return values
 
 
 def production_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25, store: CaseStore,
-                      queries: dict[str, Query], pools: dict[str, list[str]] | None = None) -> Values:
+                      queries: dict[str, Query], pools: dict[str, list[str]] | None = None,
+                      served: bool = False) -> Values:
     """Cross-fitted features of all queries for the production reranker: each cv5 fold's queries get
     their LCM-LAI features from the model trained on the other four folds (the evaluation's fold models).
-    With ``pools``, every pool document is a training row (unlabelled = grade 0), as in ``ranksvm-pool``."""
+    With ``pools``, every pool document is a training row (unlabelled = grade 0), as in ``ranksvm-pool``;
+    with ``served`` the first-stage candidates too, as in :data:`SERVED_TRAINED`."""
     folds = cv5_folds("lecard-v1")
     values: Values = {}
     for i, held in enumerate(folds):
@@ -99,7 +113,7 @@ def production_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM2
         stages = fold_stages(res, cfg, lexical, store, i, rest)
         for q in held:
             if q in res.qrels and q in queries:
-                values[q] = stages.features(queries[q], _candidates(res, q, pools))
+                values[q] = stages.features(queries[q], training_rows(res.qrels, stages, queries[q], pools, served))
     return values
 
 

@@ -10,7 +10,8 @@ the others are ablations composed of the same stages.
 * ``lcm-lai``, ``lcm-lai-no-lap``, ``lcm-lai-semantic-only``, ``lcm-lai-pool``: LCM-LAI alone;
 * ``hybrid-rrf``/``hybrid-weighted`` [``@0.5``/``@0.25``]: BM25 ∪ LCM-LAI FAISS, dense weight 1 (or w);
 * ``ranksvm``, ``ranksvm-pool``, ``ranksvm-legal`` (the product), ``ranksvm-lcm-pooled``, ``ranksvm-minus-<group>``,
-  ``ranksvm-legal-minus-<charges|circumstances>``: hybrid >> RankSVM;
+  ``ranksvm-legal-minus-<charges|circumstances>``, ``ranksvm-legal-served`` (trained on the first
+  stage's corpus candidates too): hybrid >> RankSVM;
 * ``feature:<name>``: hybrid >> one feature alone;
 * ``<ranksvm system>+hint``: the same system, each query given its true charges as the user's charge hint
   (a boost, never a filter): what a lawyer who knows the charge gets. Its own rows: never a fact-only number.
@@ -32,6 +33,7 @@ from lcr.eval.runner import RankerFactory
 from lcr.experiments.crossfit import (
     FEATURE_SETS,
     POOL_TRAINED,
+    SERVED_TRAINED,
     fit_fold_ranksvm,
     fold_stages,
     training_values,
@@ -97,13 +99,13 @@ def fold_stages_cached(index_folder: Path, data: Path, config: Path | None, fold
 
 @functools.cache
 def _training_values(index_folder: Path, data: Path, config: Path | None, fold: int,
-                     train_key: tuple[str, ...], with_pools: bool):
+                     train_key: tuple[str, ...], with_pools: bool, served: bool = False):
     """Cross-fitted training features of one fold (memoised: every RankSVM variant of the fold reuses them)."""
     res, cfg = resources(index_folder, data, config)
     lexical, store = lexical_and_store(index_folder)
     ds, queries = load_benchmark("lecard-v1", data)
     return training_values(res, cfg, lexical, store, fold, list(train_key), queries,
-                           ds.pools if with_pools else None)
+                           ds.pools if with_pools else None, served)
 
 
 @functools.cache
@@ -111,7 +113,8 @@ def fold_ranksvm(index_folder: Path, data: Path, config: Path | None, name: str,
                  train_key: tuple[str, ...]) -> RankSVM:
     """The RankSVM ``name`` of one fold (memoised across protocols)."""
     res, _ = resources(index_folder, data, config)
-    values = _training_values(index_folder, data, config, fold, train_key, name in POOL_TRAINED)
+    values = _training_values(index_folder, data, config, fold, train_key, name in POOL_TRAINED,
+                              name in SERVED_TRAINED)
     return fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[name])
 
 
