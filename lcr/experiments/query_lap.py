@@ -15,6 +15,12 @@ The kNN voters are also scored with the query's near-duplicates (its own judgmen
 co-defendant's: :mod:`lcr.eval.leakage`) removed from the neighbours, since a production query has no
 copy of itself in the corpus.
 
+Other predictors are scored beside them, as ablations (none feeds the product): the BM25 voter with
+fewer or more neighbours, or over the judgments' full text (:data:`KNN_VARIANTS`); and a supervised
+charge classifier (``tfidf-logreg``: TF-IDF char 1-2-grams + one-vs-rest logistic regression, C=10,
+trained on every corpus judgment made query-like, :func:`query_like`, except the LeCaRD queries'
+near-duplicates), alone and mixed equally with the product's prediction.
+
 The voters' weights are chosen without the queries (:func:`select_voter_weights`): on
 :data:`PSEUDO_QUERIES` *pseudo-queries*, corpus judgments made to read like queries (their fact sections
 without the sentences that name the charge, the prosecution or the court's finding, cut to
@@ -33,6 +39,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import MultiLabelBinarizer
 from tqdm import tqdm
 
 from data_tools.registry import load_benchmark
@@ -44,14 +54,18 @@ from lcr.experiments.systems import fold_stages_cached, lexical_and_store
 from lcr.index.casestore import CaseStore
 from lcr.law import criminal_law
 from lcr.pipeline.compose import Stages
+from lcr.pipeline.compose import neighbours as corpus_neighbours
 from lcr.records import Query
 from lcr.rerank.query_charges import (
     ChargePredictor,
     Distribution,
     charge_set,
+    knn_votes,
     mix,
+    normalised,
     top1,
 )
+from lcr.retrieve.lexical import BM25Ranker
 
 SPLITS = ("all", "common", "controversial")
 #: The product's predictor (what the served pipeline's charge features read).
@@ -61,6 +75,26 @@ PSEUDO_QUERIES = 400
 PSEUDO_CHARS = 1500
 #: A sentence naming the charge, the prosecution or the court's finding is not query-like.
 _LEGAL_SENTENCE = re.compile(r"指控|公诉|检察院|罪名|构成|一案|起诉|判决|本院|犯.{0,12}罪")
+
+
+#: BM25 kNN voters scored as ablations: name -> (field searched, neighbours).
+KNN_VARIANTS = {"bm25-knn@5": ("facts", 5), "bm25-knn@50": ("facts", 50), "full-text-knn": ("full_text", 20)}
+
+
+def charge_classifier(store: CaseStore, case_charges: dict[str, list[str]],
+                      exclude: set[str]) -> Callable[[Query], Distribution]:
+    """``tfidf-logreg``: a supervised charge classifier over the corpus judgments' query-like facts."""
+    ids = [c for c in store.ids() if case_charges.get(c) and c not in exclude]
+    labels = MultiLabelBinarizer()
+    y = labels.fit_transform([case_charges[c] for c in ids])
+    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, max_features=200_000, sublinear_tf=True)
+    x = vec.fit_transform([query_like(store.facts(c)) for c in tqdm(ids, desc="classifier texts", leave=False)])
+    clf = OneVsRestClassifier(LogisticRegression(C=10.0, max_iter=200, solver="liblinear"), n_jobs=1).fit(x, y)
+
+    def predict(query: Query) -> Distribution:
+        probs = clf.predict_proba(vec.transform([query.text]))[0]
+        return normalised({c: float(p) for c, p in zip(labels.classes_, probs, strict=True)})
+    return predict
 
 
 def charge_articles() -> dict[str, set[str]]:
@@ -121,6 +155,10 @@ def evaluate_query_charges(index_folder: Path, data: Path, config: Path | None =
     folds = cv5_folds("lecard-v1")
     predictions: dict[str, dict[str, Distribution]] = {}
     leaked = _leaked(index_folder, data)
+    lexical, _ = lexical_and_store(index_folder)
+    knn = {name: corpus_neighbours(BM25Ranker(lexical, field)) for name, (field, _) in KNN_VARIANTS.items()}
+    classifier = charge_classifier(store, {c: list(v) for c, (v, _) in store.legal_many(store.ids()).items()},
+                                   set().union(*leaked.values()) if leaked else set())
     for i, held in enumerate(folds):
         rest = sorted(q for j, f in enumerate(folds) if j != i for q in f)
         stages = fold_stages_cached(index_folder, data, config, i, tuple(rest))
@@ -139,6 +177,10 @@ def evaluate_query_charges(index_folder: Path, data: Path, config: Path | None =
             row["bm25-knn-no-duplicates"] = clean_votes["bm25-knn"]
             row["dense-knn-no-duplicates"] = clean_votes["dense-knn"]
             row["combined-no-duplicates"] = clean.predict(queries[q], use_hint=False)
+            for name, (_, k) in KNN_VARIANTS.items():
+                row[name] = knn_votes(knn[name](queries[q], k), stages.charges.case_charges)
+            row["tfidf-logreg"] = classifier(queries[q])
+            row["combined+tfidf-logreg"] = mix([row["combined"], row["tfidf-logreg"]])
             for name, dist in row.items():
                 predictions.setdefault(name, {})[q] = dist
     splits = {name: [q for q in ds.split(name) if q in queries and queries[q].charges] for name in SPLITS}

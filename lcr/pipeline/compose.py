@@ -55,7 +55,7 @@ class PipelineParts:
         return cls(bundle.lexical, bundle.store, bundle.dense, bundle.reranker, field)
 
 
-def _neighbours(ranker: Ranker):
+def neighbours(ranker: Ranker):
     """A ranker searching the whole corpus, as the kNN voters of the charge predictor want it."""
     return lambda query, k: [h.case_id for h in ranker.rank(query, None, k)]
 
@@ -74,14 +74,14 @@ class Stages:
         legal = parts.store.legal_many(parts.store.ids())  # read once, for the charge predictor and the features
         case_charges = {c: charges for c, (charges, _) in legal.items()}
         if d is None:  # charges still come from the BM25 neighbours' judgments
-            self.charges = ChargePredictor(case_charges, {"bm25-knn": _neighbours(self.bm25)})
+            self.charges = ChargePredictor(case_charges, {"bm25-knn": neighbours(self.bm25)})
         else:
             queries = QueryEncoder(d.encoder, d.max_sentences)
             self.lcm = LcmLaiRanker("lcm-lai", d.model, d.labels, queries, d.sentences, d.max_sentences,
                                     d.article_weight, dense=d.faiss)
             self.e5 = E5CosineRanker(queries, d.sentences)
-            self.charges = ChargePredictor(case_charges, {"bm25-knn": _neighbours(self.bm25),
-                                                          "dense-knn": _neighbours(self.e5)},
+            self.charges = ChargePredictor(case_charges, {"bm25-knn": neighbours(self.bm25),
+                                                          "dense-knn": neighbours(self.e5)},
                                            lap=self.lcm.query_articles, labels=d.labels)
             self.features = LegalFeatures(parts.lexical, parts.store, self.e5, self.lcm, self.charges, legal)
 
