@@ -100,12 +100,10 @@ def training_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25,
 
 
 def production_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25, store: CaseStore,
-                      queries: dict[str, Query], pools: dict[str, list[str]] | None = None,
-                      served: bool = False) -> Values:
+                      queries: dict[str, Query], pools: dict[str, list[str]] | None = None) -> Values:
     """Cross-fitted features of all queries for the production reranker: each cv5 fold's queries get
     their LCM-LAI features from the model trained on the other four folds (the evaluation's fold models).
-    With ``pools``, every pool document is a training row (unlabelled = grade 0), as in ``ranksvm-pool``;
-    with ``served`` the first-stage candidates too, as in :data:`SERVED_TRAINED`."""
+    With ``pools``, every pool document is a training row (unlabelled = grade 0), as in ``ranksvm-pool``."""
     folds = cv5_folds("lecard-v1")
     values: Values = {}
     for i, held in enumerate(folds):
@@ -113,7 +111,7 @@ def production_values(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM2
         stages = fold_stages(res, cfg, lexical, store, i, rest)
         for q in held:
             if q in res.qrels and q in queries:
-                values[q] = stages.features(queries[q], training_rows(res.qrels, stages, queries[q], pools, served))
+                values[q] = stages.features(queries[q], training_rows(res.qrels, stages, queries[q], pools, False))
     return values
 
 

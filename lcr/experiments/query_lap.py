@@ -151,11 +151,10 @@ def _leaked(index_folder: Path, data: Path) -> dict[str, set[str]]:
 def evaluate_query_charges(index_folder: Path, data: Path, config: Path | None = None) -> dict:
     """Every voter, their combination (the product's), and the kNN voters without near-duplicates."""
     ds, queries = load_benchmark("lecard-v1", data)
-    _, store = lexical_and_store(index_folder)
+    lexical, store = lexical_and_store(index_folder)
     folds = cv5_folds("lecard-v1")
     predictions: dict[str, dict[str, Distribution]] = {}
     leaked = _leaked(index_folder, data)
-    lexical, _ = lexical_and_store(index_folder)
     knn = {name: corpus_neighbours(BM25Ranker(lexical, field)) for name, (field, _) in KNN_VARIANTS.items()}
     classifier = charge_classifier(store, {c: list(v) for c, (v, _) in store.legal_many(store.ids()).items()},
                                    set().union(*leaked.values()) if leaked else set())
