@@ -295,8 +295,10 @@ def train(
     index: Annotated[str, typer.Option(help="Index over the LeCaRD corpus (its case store is read).")]
     = "lecard-v1",
     data: DataOpt = None,
-    variant: Annotated[str, typer.Option(help="lcm-lai | lcm-lai-no-lap | lcm-lai-semantic-only | lcm-lai-pool")]
-    = "lcm-lai",
+    variant: Annotated[str | None, typer.Option(help="LCM-LAI variant: lcm-lai | lcm-lai-no-lap | "
+                                                     "lcm-lai-semantic-only | lcm-lai-pool | lcm-lai-weak[-…] "
+                                                     "(default: the config's lcm_variant).")]
+    = None,
     fold: Annotated[int | None, typer.Option(help="Train the model of one cv5 fold (0-4) instead of the "
                                                   "production model on all queries.")] = None,
     out: Annotated[Path | None, typer.Option(help="Where to write the production model (default: "
@@ -327,9 +329,10 @@ def train(
     from lcr.pipeline.compose import SYSTEM_KEY
     from lcr.rerank.features import FeatureSpec
 
-    if variant not in VARIANTS:
+    if variant is not None and variant not in VARIANTS:
         raise BadInput(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     res, cfg = resources(resolve_index(index), _data(data), config)
+    variant = variant or cfg.lcm_variant
     if fold is not None:
         train_qids = train_qids_for_fold("lecard-v1", fold)
         fold_model(res, cfg, variant, fold, train_qids)

@@ -2,7 +2,8 @@
 and its per-query wins and losses against the published systems.
 
 Naming conventions they read (set by ``lcr eval``): ``<system>.seed<N>`` is ``<system>`` trained with
-another seed; ``<system>+hint`` ranks with each query's true charges as the user's charge hint (never a
+another seed; ``<system>.<lcm-lai variant>`` is ``<system>`` over another LCM-LAI variant than the shipped
+config's (e.g. ``ranksvm-legal.lcm-lai-weak``); ``<system>+hint`` ranks with each query's true charges as the user's charge hint (never a
 fact-only number); a query set ``<set>-short`` holds the short form of the same queries.
 """
 
@@ -22,18 +23,19 @@ from lcr.records import Run
 
 LECARD_V1 = "lecard-v1"
 HINT_SUFFIX = "+hint"
-_SEED = re.compile(r"\.seed\d+$")
+_SEED = re.compile(r"\.seed\d+(?=$|\.)")
+_LCM_VARIANT = re.compile(r"\.lcm-lai[\w-]*$")
 SEED_METRICS = ("MAP", "NDCG@30", "R@100")
 
 
 def base_system(system: str) -> str:
-    """``ranksvm-legal.seed14`` -> ``ranksvm-legal``."""
+    """``ranksvm-legal.seed14`` -> ``ranksvm-legal``; ``x.seed14.lcm-lai-weak`` -> ``x.lcm-lai-weak``."""
     return _SEED.sub("", system)
 
 
 def is_variant(system: str) -> bool:
-    """A seed or charge-hint variant (kept out of the fact-only headline rows)."""
-    return bool(_SEED.search(system)) or system.endswith(HINT_SUFFIX)
+    """A seed, LCM-LAI-variant or charge-hint variant (kept out of the fact-only headline rows)."""
+    return bool(_SEED.search(system) or _LCM_VARIANT.search(system)) or system.endswith(HINT_SUFFIX)
 
 
 def seed_groups(entries: list[ResultEntry]) -> dict[tuple[str, str, str], list[ResultEntry]]:

@@ -63,7 +63,7 @@ def fold_stages(res: Resources, cfg: ExperimentConfig, lexical: TantivyBM25, sto
                 train_qids: list[str]) -> Stages:
     """The stages of one fold: its LCM-LAI model over the corpus sentences, exactly as an index built
     with that model holds them (FAISS and candidate views are computed from the same sentence store)."""
-    model = fold_model(res, cfg, "lcm-lai", fold, train_qids, show_progress=False)
+    model = fold_model(res, cfg, cfg.lcm_variant, fold, train_qids, show_progress=False)
     dense = DenseParts(model, res.labels, res.cases, None, cached_encoder(cfg.encoder), cfg.train.max_sentences,
                        cfg.article_weight)
     return Stages(PipelineParts(lexical, store, dense))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources as package_files
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -32,6 +33,7 @@ from lcr.models.checkpoint import load_model, save_model
 from lcr.models.labels import ArticleLabels
 from lcr.models.lcm_lai import LcmLai
 from lcr.models.train import TrainConfig, new_model, pretrain_lap, train_ranking
+from lcr.models.weak_supervision import pseudo_groups, pseudo_query_store
 from lcr.paths import data_home, models_dir
 from lcr.records import Qrels, Query
 
@@ -42,11 +44,18 @@ VARIANTS: dict[str, dict] = {
     "lcm-lai-no-lap": {"use_lap": False},
     "lcm-lai-semantic-only": {"article_attention": False},
     "lcm-lai-pool": {},
+    "lcm-lai-weak": {},
+    "lcm-lai-weak-semantic-only": {"article_attention": False},
+    "lcm-lai-weak-no-lap": {"use_lap": False},
+    "lcm-lai-weak-circ": {},
 }
 #: Bump when the training code changes what a given config and data produce, so cached models retrain.
 TRAINING_RECIPE = 2
 #: Variants whose ranking loss also sees each training query's unlabelled pool documents (as grade 0).
-POOL_VARIANTS = {"lcm-lai-pool"}
+POOL_VARIANTS = {"lcm-lai-pool", "lcm-lai-weak", "lcm-lai-weak-semantic-only", "lcm-lai-weak-no-lap"}
+#: Variants also trained on corpus pseudo-queries (:mod:`lcr.models.weak_supervision`).
+WEAK_VARIANTS = {"lcm-lai-weak", "lcm-lai-weak-semantic-only", "lcm-lai-weak-no-lap", "lcm-lai-weak-circ"}
+POOL_VARIANTS |= {"lcm-lai-weak-circ"}
 
 
 def default_config_path() -> Path:
@@ -61,6 +70,8 @@ class ExperimentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     encoder: str = "e5-onnx-int8"
+    #: The LCM-LAI variant (:data:`VARIANTS`) the pipeline's stages read and ``lcr train`` ships.
+    lcm_variant: Literal[tuple(VARIANTS)] = "lcm-lai"  # type: ignore[valid-type]
     article_weight: float = Field(0.3, ge=0, le=1)
     cail: str = "cail2018_sample"
     train: TrainConfig = Field(default_factory=TrainConfig)
@@ -108,6 +119,7 @@ class Resources:
     cail_split: dict[str, str]
     pools: dict[str, list[str]] = field(default_factory=dict)
     query_texts: dict[str, str] = field(default_factory=dict)
+    case_charges: dict[str, list[str]] = field(default_factory=dict)  # LeCaRD candidate -> its charges
 
     @cached_property
     def lap_fingerprint(self) -> str:
@@ -149,11 +161,12 @@ def prepare(index_folder: Path, queries: dict[str, Query], qrels: Qrels, cfg: Ex
             show_progress: bool = True, pools: dict[str, list[str]] | None = None) -> Resources:
     encoder = cached_encoder(cfg.encoder)
     store = CaseStore.open(index_folder / CASES)
-    ids, facts, arts = [], [], {}
+    ids, facts, arts, charges = [], [], {}, {}
     for case in store.iter_cases():
         ids.append(case.case_id)
         facts.append(case.facts)
         arts[case.case_id] = [a for a in case.articles if a.statute == "刑法"]
+        charges[case.case_id] = list(case.charges)
     ms = cfg.train.max_sentences
     cases = sentence_store_for(ids, facts, encoder, ms, "cases", show_progress)
     qids = sorted(queries)
@@ -172,7 +185,7 @@ def prepare(index_folder: Path, queries: dict[str, Query], qrels: Qrels, cfg: Ex
     train_lists += [a for c, a in cail_arts.items() if cail_split[c] == "train"]
     labels = ArticleLabels.build(train_lists, cfg.train.label_min_count)
     return Resources(cases, qstore, qrels, labels, arts, cail, cail_arts, cail_split, pools or {},
-                     {q: queries[q].text for q in qids})
+                     {q: queries[q].text for q in qids}, charges)
 
 
 def merged_lap_store(res: Resources, lecard: dict, cail: dict) -> tuple[SentenceStore, dict[str, np.ndarray]]:
@@ -235,7 +248,15 @@ def fold_model(res: Resources, cfg: ExperimentConfig, variant: str, fold: int | 
     qrels = res.qrels
     if variant in POOL_VARIANTS:
         qrels = {q: {**dict.fromkeys(res.pools.get(q, ()), 0), **g} for q, g in res.qrels.items()}
-    losses = train_ranking(model, res.queries, res.cases, qrels, train_qids, lecard, cfg.train, show_progress)
+    pseudo = None
+    if variant in WEAK_VARIANTS:
+        arts = ({c: frozenset(a.key for a in refs) for c, refs in res.case_articles.items()}
+                if variant == "lcm-lai-weak-circ" else None)
+        groups = pseudo_groups(res.pools, res.case_charges, train_qids, res.cases, arts)
+        store = pseudo_query_store(res.cases, sorted(groups))
+        pseudo = (store, {c: groups[c] for c in store.case_ids})
+    losses = train_ranking(model, res.queries, res.cases, qrels, train_qids, lecard, cfg.train, show_progress,
+                           pseudo)
     save_model(folder, model, res.labels, res.cases.encoder_name,
                {"phase": "joint", "encoder_spec": cfg.encoder, "variant": variant, "fold": fold,
                 "train_qids": sorted(train_qids), "train_config": cfg.train.to_dict(),

@@ -68,13 +68,16 @@ def check_index_covers(index: str, data: EvalData) -> None:
                             f"documents (e.g. {missing[0]}); build it from the benchmark's corpus")
 
 
-def seed_suffix(config: Path | None) -> str:
-    """``.seed<N>`` when ``config`` trains with another seed than the shipped config, so the runs of one
-    system over several seeds are catalogued side by side (the shipped seed keeps the plain name)."""
+def config_suffix(config: Path | None) -> str:
+    """What sets a config's runs apart from the shipped config's in the catalogue: ``.seed<N>`` for
+    another training seed, ``.<variant>`` for another LCM-LAI variant under the pipeline (e.g.
+    ``ranksvm-legal.lcm-lai-weak``), so one system's runs over several configs sit side by side (the
+    shipped config keeps the plain name)."""
     if config is None:
         return ""
-    seed = ExperimentConfig.load(config).train.seed
-    return "" if seed == ExperimentConfig.load().train.seed else f".seed{seed}"
+    cfg, shipped = ExperimentConfig.load(config), ExperimentConfig.load()
+    suffix = "" if cfg.train.seed == shipped.train.seed else f".seed{cfg.train.seed}"
+    return suffix + ("" if cfg.lcm_variant == shipped.lcm_variant else f".{cfg.lcm_variant}")
 
 
 def run_path(dataset: str, protocol: str, system: str, queries: str) -> Path:
@@ -94,13 +97,13 @@ def evaluate_system(system: str, index: str, dataset: str, data: Path, protocol:
                     depth: int = 1000, record: bool = False, command: str = "",
                     results_path: Path | None = None, config: Path | None = None) -> tuple[ResultEntry, EvalResult]:
     """Run ``system`` on ``queries_name`` (``cv5``, ``all``, …; ``-short``: the short query form) under
-    ``protocol``; with ``record``, write the run and catalogue it. A ``.seed<N>`` suffix of ``system``
-    (as catalogued) is dropped when ``config`` trains with that seed."""
+    ``protocol``; with ``record``, write the run and catalogue it. A :func:`config_suffix` of ``system``
+    (as catalogued) is dropped when ``config`` is the config it names."""
     eval_data, queries = load_eval_data(dataset, data)
     base_set, short = query_form(queries_name)
     if short:
         queries = shortened(queries)
-    suffix = seed_suffix(config)  # a catalogued name carries it; the system is built without it
+    suffix = config_suffix(config)  # a catalogued name carries it; the system is built without it
     system = system.removesuffix(suffix) if suffix else system
     ranker = make_system(system, index, data, config)
     if not isinstance(ranker, RunRanker):

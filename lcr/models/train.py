@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tqdm import tqdm
 
 from lcr.encode.sentence_store import SentenceStore
-from lcr.models.batching import pad_cases
+from lcr.models.batching import pad_arrays, pad_cases
 from lcr.models.lcm_lai import LcmLai, LcmLaiConfig, pairwise_ranking_loss
+from lcr.models.weak_supervision import PSEUDO_CANDIDATES
 from lcr.records import Qrels
 
 log = logging.getLogger(__name__)
@@ -102,12 +103,17 @@ def pretrain_lap(model: LcmLai, store: SentenceStore, targets: Mapping[str, np.n
 
 def train_ranking(model: LcmLai, queries: SentenceStore, cases: SentenceStore, qrels: Qrels,
                   train_qids: Sequence[str], targets: Mapping[str, np.ndarray], cfg: TrainConfig,
-                  show_progress: bool = True) -> list[float]:
-    """Joint phase: pairwise ranking over each training query's labelled candidates + λ·LAP."""
+                  show_progress: bool = True, pseudo: tuple[SentenceStore, Qrels] | None = None) -> list[float]:
+    """Joint phase: pairwise ranking over each training query's labelled candidates + λ·LAP.
+
+    ``pseudo``: weakly supervised groups (a store of pseudo-query sentences and their graded candidates);
+    each step then also draws ``queries_per_step`` of them beside the real queries, each with at most
+    :data:`PSEUDO_CANDIDATES` of its candidates (a random draw per step)."""
     # sorted: the model must not depend on the order the caller listed its training queries in
     qids = sorted(q for q in train_qids if q in qrels and q in queries)
     if not qids:
         return []
+    pseudo_ids = sorted(q for q in pseudo[1] if q in pseudo[0]) if pseudo is not None else []
     seed_everything(cfg.seed + 1)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     rng = random.Random(cfg.seed + 1)
@@ -115,16 +121,22 @@ def train_ranking(model: LcmLai, queries: SentenceStore, cases: SentenceStore, q
     losses = []
     model.train()
     for _ in tqdm(range(cfg.rank_steps), desc="ranking", disable=not show_progress, leave=False):
-        batch_q = rng.sample(qids, min(cfg.queries_per_step, len(qids)))
-        q_rows, c_ids, grades, group = [], [], [], []
-        for gi, q in enumerate(batch_q):
-            for cid, grade in qrels[q].items():
+        groups = [(queries, q, qrels[q]) for q in rng.sample(qids, min(cfg.queries_per_step, len(qids)))]
+        for q in rng.sample(pseudo_ids, min(cfg.queries_per_step, len(pseudo_ids))):
+            graded = sorted(pseudo[1][q].items())
+            if len(graded) > PSEUDO_CANDIDATES:
+                graded = rng.sample(graded, PSEUDO_CANDIDATES)
+            groups.append((pseudo[0], q, dict(graded)))
+        q_mats, c_ids, grades, group = [], [], [], []
+        for gi, (store, q, judged) in enumerate(groups):
+            emb = store.embeddings(q)[: cfg.max_sentences]
+            for cid, grade in judged.items():
                 if cid in cases:
-                    q_rows.append(q)
+                    q_mats.append(emb)
                     c_ids.append(cid)
                     grades.append(grade)
                     group.append(gi)
-        q_emb, q_mask = pad_cases(queries, q_rows, cfg.max_sentences)
+        q_emb, q_mask = pad_arrays(q_mats, cases.emb.shape[1])
         c_emb, c_mask = pad_cases(cases, c_ids, cfg.max_sentences)
         c_view = model.view(c_emb, c_mask)
         scores = model.score(model.view(q_emb, q_mask), c_view)

@@ -30,6 +30,15 @@ def test_variants_never_enter_the_fact_only_headline():
     assert "over 2 seeds" in table
 
 
+def test_another_lcm_variant_under_the_pipeline_is_an_ablation_with_its_own_seeds():
+    rows = [entry("ranksvm-legal", 0.60), entry("ranksvm-legal.lcm-lai-weak", 0.66),
+            entry("ranksvm-legal.seed14.lcm-lai-weak", 0.64), entry("lcm-lai-weak", 0.52)]
+    assert base_system("ranksvm-legal.seed14.lcm-lai-weak") == "ranksvm-legal.lcm-lai-weak"
+    assert not _lcr_system(rows[1]) and _lcr_system(rows[3])
+    assert headline_system(rows) == "ranksvm-legal"
+    assert "| ranksvm-legal.lcm-lai-weak | `official` | cv5 | 2 | 0.650 ± 0.010" in "\n".join(seeds_markdown(rows))
+
+
 def test_hint_and_short_rows_sit_beside_the_plain_system():
     rows = [entry("ranksvm-legal", 0.60), entry("ranksvm-legal+hint", 0.70),
             entry("ranksvm-legal", 0.55, queries="cv5-short"), entry("ranksvm-legal+hint", 0.72, protocol="hard"),

@@ -1,0 +1,30 @@
+"""A config's runs are catalogued apart from the shipped config's, by seed and by LCM-LAI variant."""
+
+from __future__ import annotations
+
+import json
+
+from lcr.experiments.crossval import default_config_path
+from lcr.experiments.evaluate import config_suffix
+
+
+def variant_of_shipped(tmp_path, name: str, **changes) -> object:
+    cfg = json.loads(default_config_path().read_text(encoding="utf-8"))
+    train = {**cfg["train"], **changes.pop("train", {})}
+    path = tmp_path / name
+    path.write_text(json.dumps({**cfg, **changes, "train": train}), encoding="utf-8")
+    return path
+
+
+def test_shipped_config_keeps_the_plain_name(tmp_path):
+    assert config_suffix(None) == ""
+    assert config_suffix(default_config_path()) == ""
+    assert config_suffix(variant_of_shipped(tmp_path, "same.json")) == ""
+
+
+def test_seed_and_variant_each_add_their_suffix(tmp_path):
+    assert config_suffix(variant_of_shipped(tmp_path, "s.json", train={"seed": 14})) == ".seed14"
+    weak = variant_of_shipped(tmp_path, "w.json", lcm_variant="lcm-lai-weak")
+    assert config_suffix(weak) == ".lcm-lai-weak"
+    both = variant_of_shipped(tmp_path, "b.json", lcm_variant="lcm-lai-weak", train={"seed": 15})
+    assert config_suffix(both) == ".seed15.lcm-lai-weak"
