@@ -252,7 +252,8 @@ def serve(
 @app.command("eval")
 def evaluate(
     system: Annotated[str, typer.Option(help="System(s), comma-separated: bm25-facts, bm25-full-text, bm25-reasoning, "
-                                             "e5-cosine, lcm-lai[-no-lap|-semantic-only|-pool], hybrid-rrf[@w], "
+                                             "e5-cosine, lcm-lai[-no-lap|-semantic-only|-pool], "
+                                             "lcm-lai-weak[-semantic-only|-no-lap|-circ|-exact], hybrid-rrf[@w], "
                                              "hybrid-weighted[@w] (w = 0.5, 0.25), ranksvm, ranksvm-pool, "
                                              "ranksvm-lcm-pooled, ranksvm-minus-<lexical|encoder|lcm|articles>, "
                                              "feature:<name>, or a .trec[.gz] run file.")],
@@ -296,7 +297,7 @@ def train(
     = "lecard-v1",
     data: DataOpt = None,
     variant: Annotated[str | None, typer.Option(help="LCM-LAI variant: lcm-lai | lcm-lai-no-lap | "
-                                                     "lcm-lai-semantic-only | lcm-lai-pool | lcm-lai-weak[-…] "
+                                                     "lcm-lai-semantic-only | lcm-lai-pool | lcm-lai-weak[-semantic-only|-no-lap|-circ|-exact] "
                                                      "(default: the config's lcm_variant).")]
     = None,
     fold: Annotated[int | None, typer.Option(help="Train the model of one cv5 fold (0-4) instead of the "

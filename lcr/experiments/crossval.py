@@ -48,14 +48,16 @@ VARIANTS: dict[str, dict] = {
     "lcm-lai-weak-semantic-only": {"article_attention": False},
     "lcm-lai-weak-no-lap": {"use_lap": False},
     "lcm-lai-weak-circ": {},
+    "lcm-lai-weak-exact": {"exact_articles": True},
 }
 #: Bump when the training code changes what a given config and data produce, so cached models retrain.
 TRAINING_RECIPE = 2
-#: Variants whose ranking loss also sees each training query's unlabelled pool documents (as grade 0).
-POOL_VARIANTS = {"lcm-lai-pool", "lcm-lai-weak", "lcm-lai-weak-semantic-only", "lcm-lai-weak-no-lap"}
 #: Variants also trained on corpus pseudo-queries (:mod:`lcr.models.weak_supervision`).
-WEAK_VARIANTS = {"lcm-lai-weak", "lcm-lai-weak-semantic-only", "lcm-lai-weak-no-lap", "lcm-lai-weak-circ"}
-POOL_VARIANTS |= {"lcm-lai-weak-circ"}
+WEAK_VARIANTS = frozenset(v for v in VARIANTS if v.startswith("lcm-lai-weak"))
+#: Variants whose ranking loss also sees each training query's unlabelled pool documents (as grade 0).
+POOL_VARIANTS = frozenset({"lcm-lai-pool"} | WEAK_VARIANTS)
+#: Weak variants whose pseudo-queries' top grade also needs the same cited articles, not only the charges.
+ARTICLE_GRADED = frozenset({"lcm-lai-weak-circ"})
 
 
 def default_config_path() -> Path:
@@ -149,6 +151,10 @@ class Resources:
                 h.update(np.ascontiguousarray(self.queries.embeddings(q)).tobytes())
         return h.hexdigest()[:12]
 
+    def exact_articles(self) -> dict[str, np.ndarray]:
+        """Every LeCaRD candidate's cited articles (multi-hot): a judgment's own, known when it is ranked."""
+        return {c: self.labels.multi_hot(a) for c, a in self.case_articles.items() if a}
+
     def lap_targets(self, include_cail_test: bool = False) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """LAP training targets: (LeCaRD candidates not held out, CAIL2018 train cases)."""
         lecard = {c: self.labels.multi_hot(a) for c, a in self.case_articles.items() if not held_out(c) and a}
@@ -218,7 +224,10 @@ def pretrained_lap(res: Resources, cfg: ExperimentConfig, variant: str, show_pro
     folder = models_dir() / "lap-pretrained" / f"{cfg.key('lap')}-r{TRAINING_RECIPE}-{res.lap_fingerprint}"
     if (folder / "manifest.json").exists():
         pre, _, _ = load_model(folder, res.cases.encoder_name)
-        model.load_state_dict(pre.state_dict())
+        state = pre.state_dict()
+        if state["head.weight"].shape != model.head.weight.shape:  # LAP pre-training never trains the head
+            state = {k: v for k, v in state.items() if not k.startswith("head.")}
+        model.load_state_dict(state, strict="head.weight" in state)
         return model
     lecard, cail = res.lap_targets()
     store, targets = merged_lap_store(res, lecard, cail)
@@ -251,12 +260,12 @@ def fold_model(res: Resources, cfg: ExperimentConfig, variant: str, fold: int | 
     pseudo = None
     if variant in WEAK_VARIANTS:
         arts = ({c: frozenset(a.key for a in refs) for c, refs in res.case_articles.items()}
-                if variant == "lcm-lai-weak-circ" else None)
+                if variant in ARTICLE_GRADED else None)
         groups = pseudo_groups(res.pools, res.case_charges, train_qids, res.cases, arts)
         store = pseudo_query_store(res.cases, sorted(groups))
         pseudo = (store, {c: groups[c] for c in store.case_ids})
     losses = train_ranking(model, res.queries, res.cases, qrels, train_qids, lecard, cfg.train, show_progress,
-                           pseudo)
+                           pseudo, res.exact_articles() if model.config.exact_articles else None)
     save_model(folder, model, res.labels, res.cases.encoder_name,
                {"phase": "joint", "encoder_spec": cfg.encoder, "variant": variant, "fold": fold,
                 "train_qids": sorted(train_qids), "train_config": cfg.train.to_dict(),

@@ -8,6 +8,9 @@ the others are ablations composed of the same stages.
 * ``bm25-<field>``: BM25 over the index (no training);
 * ``e5-cosine``: the plain encoder's mean-sentence cosine;
 * ``lcm-lai``, ``lcm-lai-no-lap``, ``lcm-lai-semantic-only``, ``lcm-lai-pool``: LCM-LAI alone;
+  ``lcm-lai-weak`` (also trained on corpus pseudo-queries, :mod:`lcr.models.weak_supervision`) and its
+  ``-semantic-only`` / ``-no-lap`` ablations, ``-circ`` (pseudo-queries' top grade also needs the same cited
+  articles) and ``-exact`` (reads the candidates' cited articles, ``exact_articles``);
 * ``hybrid-rrf``/``hybrid-weighted`` [``@0.5``/``@0.25``]: BM25 ∪ LCM-LAI FAISS, dense weight 1 (or w);
 * ``ranksvm``, ``ranksvm-pool``, ``ranksvm-legal`` (the product), ``ranksvm-lcm-pooled``, ``ranksvm-minus-<group>``,
   ``ranksvm-legal-minus-<charges|circumstances>``, ``ranksvm-legal-served`` (trained on the first
@@ -146,7 +149,7 @@ def build_system(system: str, index_folder: Path, data: Path, config: Path | Non
             model = fold_model(res, cfg, system, fold, train_qids)
             queries = QueryEncoder(cached_encoder(cfg.encoder), cfg.train.max_sentences)
             return LcmLaiRanker(system, model, res.labels, queries, res.cases, cfg.train.max_sentences,
-                                cfg.article_weight)
+                                cfg.article_weight, case_articles=res.exact_articles())
         st = stages(fold, train_qids)
         if system in HYBRID_SYSTEMS:
             return st.first_stage(*HYBRID_SYSTEMS[system])

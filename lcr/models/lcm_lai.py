@@ -21,6 +21,10 @@ Only the paper's abstract-level design is known here, so the details below are o
 * **Dependent multi-task loss.** ``pairwise ranking loss + λ · LAP BCE``; matching consumes the LAP
   outputs, so the ranking gradient also shapes the article predictions. No article input at query time.
 
+* **Exact candidate articles** (``exact_articles=True``). The candidate side is a judgment, so the articles
+  it cites are known exactly, while the query's must be predicted: one more pooled feature,
+  ``exact_article_mass``, the query's mean predicted probability of the candidate's cited articles.
+
 Ablations: ``use_lap=False`` (no LAP head or loss, no article features: ``lcm-lai-no-lap``) and
 ``article_attention=False`` (LAP trained and case-level article similarity kept, but the attention is
 semantic only: ``lcm-lai-semantic-only``).
@@ -42,6 +46,7 @@ from lcr.models.batching import pad_cases
 
 FEATURE_NAMES = ("attended_semantic", "best_sentence_match", "attended_article", "case_article_cosine",
                  "mean_sentence_cosine")
+EXACT_FEATURE = "exact_article_mass"
 
 
 @dataclass
@@ -54,9 +59,15 @@ class LcmLaiConfig:
     article_attention: bool = True
     lambda_lap: float = 1.0
     temperature: float = 0.05
+    exact_articles: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """The pooled pair representation's features, in the head's order."""
+        return FEATURE_NAMES + ((EXACT_FEATURE,) if self.use_lap and self.exact_articles else ())
 
 
 @dataclass
@@ -69,13 +80,14 @@ class CaseView:
     dist: torch.Tensor | None  # normalised article distribution per sentence (unit L2 norm)
     case_logits: torch.Tensor | None  # case-level multi-label logits
     salience: torch.Tensor  # sentence weights, sum to 1 over valid sentences
+    exact: torch.Tensor | None = None  # a judgment's cited articles (multi-hot, B × articles), when known
 
     def select(self, index: torch.Tensor) -> CaseView:
         def pick(t: torch.Tensor | None) -> torch.Tensor | None:
             return None if t is None else t[index]
 
         return CaseView(self.z[index], self.mask[index], pick(self.sent_logits), pick(self.dist),
-                        pick(self.case_logits), self.salience[index])
+                        pick(self.case_logits), self.salience[index], pick(self.exact))
 
 
 class LcmLai(nn.Module):
@@ -96,9 +108,10 @@ class LcmLai(nn.Module):
             nn.init.constant_(self.lap[-1].bias, -6.0)  # start near the rare-label prior, not at p = 0.5
         self.gamma = nn.Parameter(torch.tensor(1.0))
         self.log_tau = nn.Parameter(torch.tensor(math.log(config.temperature)))
-        self.head = nn.Linear(len(FEATURE_NAMES), 1)
+        self.head = nn.Linear(len(config.feature_names), 1)
         with torch.no_grad():
-            self.head.weight.copy_(torch.tensor([[1.0, 0.5, 0.5, 0.5, 1.0]]))
+            init = [1.0, 0.5, 0.5, 0.5, 1.0] + [0.5] * (len(config.feature_names) - len(FEATURE_NAMES))
+            self.head.weight.copy_(torch.tensor([init]))
             self.head.bias.zero_()
 
     # -- one side -------------------------------------------------------------------------------
@@ -152,8 +165,14 @@ class LcmLai(nn.Module):
             case_art = torch.zeros_like(best)
         mean_q = F.normalize((q.z * q.mask.unsqueeze(-1)).sum(1), dim=-1)
         mean_c = F.normalize((c.z * c.mask.unsqueeze(-1)).sum(1), dim=-1)
-        feats = torch.stack([(u * m).sum(-1), best, (u * r).sum(-1), case_art, (mean_q * mean_c).sum(-1)], -1)
-        return feats, att
+        parts = [(u * m).sum(-1), best, (u * r).sum(-1), case_art, (mean_q * mean_c).sum(-1)]
+        if len(self.config.feature_names) > len(FEATURE_NAMES):
+            if c.exact is None:
+                parts.append(torch.zeros_like(best))
+            else:
+                cited = c.exact.sum(-1).clamp(min=1.0)
+                parts.append((q.case_logits.sigmoid() * c.exact).sum(-1) / cited)
+        return torch.stack(parts, -1), att
 
     def score(self, q: CaseView, c: CaseView) -> torch.Tensor:
         feats, _ = self.pair_features(q, c)

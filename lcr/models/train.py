@@ -103,12 +103,14 @@ def pretrain_lap(model: LcmLai, store: SentenceStore, targets: Mapping[str, np.n
 
 def train_ranking(model: LcmLai, queries: SentenceStore, cases: SentenceStore, qrels: Qrels,
                   train_qids: Sequence[str], targets: Mapping[str, np.ndarray], cfg: TrainConfig,
-                  show_progress: bool = True, pseudo: tuple[SentenceStore, Qrels] | None = None) -> list[float]:
+                  show_progress: bool = True, pseudo: tuple[SentenceStore, Qrels] | None = None,
+                  exact: Mapping[str, np.ndarray] | None = None) -> list[float]:
     """Joint phase: pairwise ranking over each training query's labelled candidates + λ·LAP.
 
     ``pseudo``: weakly supervised groups (a store of pseudo-query sentences and their graded candidates);
     each step then also draws ``queries_per_step`` of them beside the real queries, each with at most
-    :data:`PSEUDO_CANDIDATES` of its candidates (a random draw per step)."""
+    :data:`PSEUDO_CANDIDATES` of its candidates (a random draw per step). ``exact``: each judgment's cited
+    articles (multi-hot), for a model with ``exact_articles``."""
     # sorted: the model must not depend on the order the caller listed its training queries in
     qids = sorted(q for q in train_qids if q in qrels and q in queries)
     if not qids:
@@ -139,6 +141,9 @@ def train_ranking(model: LcmLai, queries: SentenceStore, cases: SentenceStore, q
         q_emb, q_mask = pad_arrays(q_mats, cases.emb.shape[1])
         c_emb, c_mask = pad_cases(cases, c_ids, cfg.max_sentences)
         c_view = model.view(c_emb, c_mask)
+        if exact is not None and model.config.exact_articles:
+            none = np.zeros(n_art, np.float32)
+            c_view = dataclasses.replace(c_view, exact=torch.from_numpy(np.stack([exact.get(c, none) for c in c_ids])))
         scores = model.score(model.view(q_emb, q_mask), c_view)
         loss = pairwise_ranking_loss(scores, torch.tensor(grades), torch.tensor(group))
         if model.config.use_lap and model.config.lambda_lap > 0:

@@ -77,8 +77,10 @@ class Stages:
             self.charges = ChargePredictor(case_charges, {"bm25-knn": neighbours(self.bm25)})
         else:
             queries = QueryEncoder(d.encoder, d.max_sentences)
+            cited = ({c: d.labels.multi_hot(refs) for c, (_, refs) in legal.items()}
+                     if d.model.config.exact_articles else None)  # a judgment's own articles, when the model reads them
             self.lcm = LcmLaiRanker("lcm-lai", d.model, d.labels, queries, d.sentences, d.max_sentences,
-                                    d.article_weight, dense=d.faiss)
+                                    d.article_weight, dense=d.faiss, case_articles=cited)
             self.e5 = E5CosineRanker(queries, d.sentences)
             self.charges = ChargePredictor(case_charges, {"bm25-knn": neighbours(self.bm25),
                                                           "dense-knn": neighbours(self.e5)},

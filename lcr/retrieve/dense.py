@@ -7,8 +7,8 @@ vectors, or mean sentence embeddings for the plain cosine).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -22,7 +22,7 @@ from lcr.law import describe
 from lcr.models.batching import pad_cases
 from lcr.models.labels import ArticleLabels
 from lcr.models.lap import top_articles
-from lcr.models.lcm_lai import FEATURE_NAMES, CaseView, LcmLai, case_vectors
+from lcr.models.lcm_lai import CaseView, LcmLai, case_vectors
 from lcr.ranking import finalise
 from lcr.records import PredictedArticle, Query, ScoredCase, SentencePair
 
@@ -87,10 +87,12 @@ class E5CosineRanker:
 
 class ViewCache:
     """The model's per-sentence parts for every sentence of a store, computed once: an index serving many
-    queries would otherwise recompute the candidates' views for each of them."""
+    queries would otherwise recompute the candidates' views for each of them. ``exact``: each case's cited
+    articles (multi-hot), for a model that reads them (``exact_articles``)."""
 
     @torch.no_grad()
-    def __init__(self, model: LcmLai, cases: SentenceStore, chunk: int = 8192):
+    def __init__(self, model: LcmLai, cases: SentenceStore, chunk: int = 8192,
+                 exact: Mapping[str, np.ndarray] | None = None):
         parts = [model.sentence_parts(torch.from_numpy(cases.emb[i : i + chunk].astype(np.float32)))
                  for i in range(0, len(cases.emb), chunk)]
         self.z = torch.cat([p[0] for p in parts])
@@ -98,6 +100,10 @@ class ViewCache:
         self.logits = torch.cat([p[2] for p in parts]) if model.config.use_lap else None
         self.cases = cases
         self.model = model
+        self.exact = None
+        if exact is not None and model.config.exact_articles:
+            none = np.zeros(model.config.n_articles, np.float32)
+            self.exact = torch.from_numpy(np.stack([exact.get(c, none) for c in cases.case_ids]))
 
     @torch.no_grad()
     def view(self, case_ids: Sequence[str], max_sentences: int):
@@ -121,13 +127,16 @@ class ViewCache:
                 if logits is not None:
                     logits[i, 0] = zero[2][0]
             valid[torch.from_numpy(empty), 0] = True
-        return self.model.assemble(z, sal, logits, valid)
+        view = self.model.assemble(z, sal, logits, valid)
+        if self.exact is not None:
+            view = replace(view, exact=self.exact[torch.from_numpy(rows)])
+        return view
 
 
 @dataclass
 class PairMatch:
     """LCM-LAI's reading of one (query, candidate) pair: the pooled pair representation
-    (``FEATURE_NAMES``) and the model's score under ``lcm_lai``, and the closest sentence pairs."""
+    (the model's ``feature_names``) and the model's score under ``lcm_lai``, and the closest sentence pairs."""
 
     features: dict[str, float]
     matched: list[SentencePair]
@@ -141,9 +150,11 @@ class LcmLaiRanker:
 
     def __init__(self, name: str, model: LcmLai, labels: ArticleLabels, queries: QueryStore,
                  cases: SentenceStore, max_sentences: int, article_weight: float = 0.3,
-                 dense: DenseIndex | None = None, view_cache: ViewCache | None = None):
+                 dense: DenseIndex | None = None, view_cache: ViewCache | None = None,
+                 case_articles: Mapping[str, np.ndarray] | None = None):
         """``dense`` / ``view_cache``: an index's stored FAISS index and precomputed candidate views (built
-        here from the model when not given)."""
+        here from the model when not given); ``case_articles``: the cases' cited articles (multi-hot),
+        which a model with ``exact_articles`` reads."""
         self.name = name
         self.model = model
         self.labels = labels
@@ -151,7 +162,7 @@ class LcmLaiRanker:
         self.cases = cases
         self.max_sentences = max_sentences
         self.article_weight = article_weight
-        self.view_cache = view_cache if view_cache is not None else ViewCache(model, cases)
+        self.view_cache = view_cache if view_cache is not None else ViewCache(model, cases, exact=case_articles)
         self.dense = dense if dense is not None else DenseIndex.build(
             cases.case_ids, case_vectors(model, cases, cases.case_ids, max_sentences, article_weight)[0])
         self._view: tuple[Query, CaseView] | None = None
@@ -221,7 +232,7 @@ class LcmLaiRanker:
             rows, score_list = feats.tolist(), scores.tolist()  # one conversion, not one per element
             top_w_list, top_i_list = top_w.tolist(), top_i.tolist()
             for b, c in enumerate(ids):
-                values = dict(zip(FEATURE_NAMES, rows[b], strict=True))
+                values = dict(zip(self.model.config.feature_names, rows[b], strict=True))
                 values["lcm_lai"] = score_list[b]
                 c_texts = self.cases.texts(c)
                 pairs = [SentencePair(q_texts[i // width], c_texts[i % width], round(w, 4))

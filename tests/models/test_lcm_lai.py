@@ -125,3 +125,22 @@ def test_checkpoint_round_trip_and_refusals(tmp_path):
     (tmp_path / "m" / "labels.json").write_text('{"keys": ["刑法:1"]}', encoding="utf-8")
     with pytest.raises(IndexMismatch, match="labels.json"):
         load_model(tmp_path / "m")
+
+
+def test_exact_articles_add_the_querys_mean_probability_of_the_candidates_cited_articles():
+    from dataclasses import replace
+
+    m = make(exact_articles=True)
+    assert m.config.feature_names[-1] == "exact_article_mass" and m.head.in_features == len(FEATURE_NAMES) + 1
+    q = m.view(*batch(2, 3, [3, 2]))
+    c = m.view(*batch(2, 4, [4, 1]))
+    cited = torch.zeros(2, 6)
+    cited[0, [1, 4]] = 1.0  # the second candidate cites nothing the labels know
+    feats, _ = m.pair_features(q, replace(c, exact=cited))
+    probs = q.case_logits.sigmoid()
+    assert torch.allclose(feats[0, -1], probs[0, [1, 4]].mean())
+    assert feats[1, -1] == 0
+    assert torch.equal(m.pair_features(q, c)[0][:, -1], torch.zeros(2))  # articles unknown: no evidence
+    # the exact articles only add a column: the other features do not read them
+    assert torch.equal(feats[:, :-1], m.pair_features(q, c)[0][:, :-1])
+    assert make(exact_articles=True, use_lap=False).config.feature_names == FEATURE_NAMES

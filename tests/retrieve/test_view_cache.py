@@ -35,3 +35,15 @@ def test_view_cache_matches_the_model_view():
     for name in ("case_logits", "salience"):
         assert torch.allclose(getattr(cached, name), getattr(direct, name), atol=1e-6), name
     assert torch.allclose(scores_cached, scores_direct, atol=1e-6)
+
+
+def test_view_cache_carries_each_cases_cited_articles_for_a_model_that_reads_them():
+    rng = np.random.default_rng(1)
+    emb = rng.normal(size=(4, 8)).astype(np.float16)
+    store = SentenceStore(["a", "b"], [["s"] * 2, ["s"] * 2], emb, np.array([0, 2, 4]), "test")
+    cited = {"a": np.array([0, 1, 0], np.float32)}  # b cites no label article
+    reads = LcmLai(LcmLaiConfig(dim=8, n_articles=3, exact_articles=True)).eval()
+    view = ViewCache(reads, store, exact=cited).view(["b", "a"], max_sentences=2)
+    assert torch.equal(view.exact, torch.tensor([[0.0, 0, 0], [0, 1, 0]]))
+    plain = LcmLai(LcmLaiConfig(dim=8, n_articles=3)).eval()
+    assert ViewCache(plain, store, exact=cited).view(["a"], max_sentences=2).exact is None
