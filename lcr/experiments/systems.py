@@ -149,7 +149,8 @@ def build_system(system: str, index_folder: Path, data: Path, config: Path | Non
             model = fold_model(res, cfg, system, fold, train_qids)
             queries = QueryEncoder(cached_encoder(cfg.encoder), cfg.train.max_sentences)
             return LcmLaiRanker(system, model, res.labels, queries, res.cases, cfg.train.max_sentences,
-                                cfg.article_weight, case_articles=res.exact_articles())
+                                cfg.article_weight,
+                                case_articles=res.exact_articles() if model.config.exact_articles else None)
         st = stages(fold, train_qids)
         if system in HYBRID_SYSTEMS:
             return st.first_stage(*HYBRID_SYSTEMS[system])

@@ -33,7 +33,7 @@ semantic only: ``lcm-lai-semantic-only``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -88,6 +88,12 @@ class CaseView:
 
         return CaseView(self.z[index], self.mask[index], pick(self.sent_logits), pick(self.dist),
                         pick(self.case_logits), self.salience[index], pick(self.exact))
+
+
+def cited_matrix(cited: Mapping[str, np.ndarray], case_ids: Sequence[str], n_articles: int) -> torch.Tensor:
+    """:attr:`CaseView.exact` for ``case_ids``: each one's cited articles (multi-hot), zeros where unknown."""
+    none = np.zeros(n_articles, np.float32)
+    return torch.from_numpy(np.stack([cited.get(c, none) for c in case_ids]))
 
 
 class LcmLai(nn.Module):

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from lcr.encode.sentence_store import SentenceStore
 from lcr.models.batching import pad_arrays, pad_cases
-from lcr.models.lcm_lai import LcmLai, LcmLaiConfig, pairwise_ranking_loss
+from lcr.models.lcm_lai import LcmLai, LcmLaiConfig, cited_matrix, pairwise_ranking_loss
 from lcr.models.weak_supervision import PSEUDO_CANDIDATES
 from lcr.records import Qrels
 
@@ -142,8 +142,7 @@ def train_ranking(model: LcmLai, queries: SentenceStore, cases: SentenceStore, q
         c_emb, c_mask = pad_cases(cases, c_ids, cfg.max_sentences)
         c_view = model.view(c_emb, c_mask)
         if exact is not None and model.config.exact_articles:
-            none = np.zeros(n_art, np.float32)
-            c_view = dataclasses.replace(c_view, exact=torch.from_numpy(np.stack([exact.get(c, none) for c in c_ids])))
+            c_view = dataclasses.replace(c_view, exact=cited_matrix(exact, c_ids, n_art))
         scores = model.score(model.view(q_emb, q_mask), c_view)
         loss = pairwise_ranking_loss(scores, torch.tensor(grades), torch.tensor(group))
         if model.config.use_lap and model.config.lambda_lap > 0:

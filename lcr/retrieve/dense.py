@@ -22,7 +22,7 @@ from lcr.law import describe
 from lcr.models.batching import pad_cases
 from lcr.models.labels import ArticleLabels
 from lcr.models.lap import top_articles
-from lcr.models.lcm_lai import CaseView, LcmLai, case_vectors
+from lcr.models.lcm_lai import CaseView, LcmLai, case_vectors, cited_matrix
 from lcr.ranking import finalise
 from lcr.records import PredictedArticle, Query, ScoredCase, SentencePair
 
@@ -100,10 +100,8 @@ class ViewCache:
         self.logits = torch.cat([p[2] for p in parts]) if model.config.use_lap else None
         self.cases = cases
         self.model = model
-        self.exact = None
-        if exact is not None and model.config.exact_articles:
-            none = np.zeros(model.config.n_articles, np.float32)
-            self.exact = torch.from_numpy(np.stack([exact.get(c, none) for c in cases.case_ids]))
+        self.exact = (cited_matrix(exact, cases.case_ids, model.config.n_articles)
+                      if exact is not None and model.config.exact_articles else None)
 
     @torch.no_grad()
     def view(self, case_ids: Sequence[str], max_sentences: int):
