@@ -3,7 +3,8 @@ and its per-query wins and losses against the published systems.
 
 Naming conventions they read (set by ``lcr eval``): ``<system>.seed<N>`` is ``<system>`` trained with
 another seed; ``<system>.<lcm-lai variant>`` is ``<system>`` over another LCM-LAI variant than the shipped
-config's (e.g. ``ranksvm-legal.lcm-lai-weak``); ``<system>+hint`` ranks with each query's true charges as the user's charge hint (never a
+config's (e.g. ``ranksvm-legal.lcm-lai-weak``); ``<system>.s<N>`` reads N fact sentences per case instead of
+the shipped config's; ``<system>+hint`` ranks with each query's true charges as the user's charge hint (never a
 fact-only number); a query set ``<set>-short`` holds the short form of the same queries.
 """
 
@@ -25,6 +26,7 @@ LECARD_V1 = "lecard-v1"
 HINT_SUFFIX = "+hint"
 _SEED = re.compile(r"\.seed\d+(?=$|\.)")
 _LCM_VARIANT = re.compile(r"\.lcm-lai[\w-]*$")
+_SENTENCES = re.compile(r"\.s\d+(?=$|\.)")
 SEED_METRICS = ("MAP", "NDCG@30", "R@100")
 
 
@@ -34,8 +36,10 @@ def base_system(system: str) -> str:
 
 
 def is_variant(system: str) -> bool:
-    """A seed, LCM-LAI-variant or charge-hint variant (kept out of the fact-only headline rows)."""
-    return bool(_SEED.search(system) or _LCM_VARIANT.search(system)) or system.endswith(HINT_SUFFIX)
+    """A seed, sentence-count, LCM-LAI-variant or charge-hint variant (kept out of the fact-only headline
+    rows)."""
+    return (bool(_SEED.search(system) or _SENTENCES.search(system) or _LCM_VARIANT.search(system))
+            or system.endswith(HINT_SUFFIX))
 
 
 def seed_groups(entries: list[ResultEntry]) -> dict[tuple[str, str, str], list[ResultEntry]]:

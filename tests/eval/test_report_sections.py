@@ -62,3 +62,10 @@ def test_query_side_section_marks_the_product_and_states_the_pseudo_query_select
     assert "| **combined** | 0.600 (106) |" in text and "| bm25-knn | 0.500 (106) |" in text
     assert "397 held-out judgments" in text and "selected (bm25-knn 1) 0.760" in text
     assert query_lap_markdown({}) == []
+
+
+def test_a_sentence_count_variant_is_kept_out_of_the_headline_and_grouped_over_seeds():
+    rows = [entry("lcm-lai-pool", 0.51), entry("lcm-lai-pool.s24", 0.52), entry("lcm-lai-pool.seed14.s24", 0.54)]
+    assert base_system("lcm-lai-pool.seed14.s24") == "lcm-lai-pool.s24"
+    assert _lcr_system(rows[0]) and not _lcr_system(rows[1])
+    assert "| lcm-lai-pool.s24 | `official` | cv5 | 2 | 0.530 ± 0.010" in "\n".join(seeds_markdown(rows))

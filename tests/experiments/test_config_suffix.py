@@ -28,3 +28,10 @@ def test_seed_and_variant_each_add_their_suffix(tmp_path):
     assert config_suffix(weak) == ".lcm-lai-weak"
     both = variant_of_shipped(tmp_path, "b.json", lcm_variant="lcm-lai-weak", train={"seed": 15})
     assert config_suffix(both) == ".seed15.lcm-lai-weak"
+
+
+def test_another_sentence_count_is_named_between_seed_and_variant(tmp_path):
+    assert config_suffix(variant_of_shipped(tmp_path, "n.json", train={"max_sentences": 24})) == ".s24"
+    all_three = variant_of_shipped(tmp_path, "a.json", lcm_variant="lcm-lai-weak",
+                                   train={"seed": 14, "max_sentences": 24})
+    assert config_suffix(all_three) == ".seed14.s24.lcm-lai-weak"
