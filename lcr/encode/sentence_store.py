@@ -89,11 +89,20 @@ class SentenceStore:
         arrays = np.load(folder / "sentences.npz")
         return cls(meta["case_ids"], meta["sentences"], arrays["emb"], arrays["offsets"], meta["encoder"])
 
+    @classmethod
+    def from_parts(cls, case_ids: Sequence[str], sentences: Sequence[list[str]], parts: Sequence[np.ndarray],
+                   encoder_name: str, dim: int) -> SentenceStore:
+        """A store from each case's sentences and their embedding rows (``dim`` wide, for an empty store)."""
+        if not len(case_ids) == len(sentences) == len(parts):
+            raise ValueError("case ids, sentences and embedding parts differ in length")
+        lengths = np.array([len(p) for p in parts], dtype=np.int64)
+        emb = np.concatenate(parts).astype(np.float16) if parts else np.zeros((0, dim), np.float16)
+        return cls(list(case_ids), [list(s) for s in sentences], emb,
+                   np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), encoder_name)
+
     def subset(self, case_ids: Sequence[str]) -> SentenceStore:
         """A store holding just ``case_ids`` (in that order)."""
-        idx = [self._pos[c] for c in case_ids]
-        parts = [self.emb[self.offsets[i] : self.offsets[i + 1]] for i in idx]
-        lengths = np.array([len(p) for p in parts], dtype=np.int64)
-        emb = np.concatenate(parts) if parts else self.emb[:0]
-        return SentenceStore(list(case_ids), [self.sentences[i] for i in idx], emb,
-                             np.concatenate([[0], np.cumsum(lengths)]), self.encoder_name)
+        idx = [self.index(c) for c in case_ids]
+        return SentenceStore.from_parts(case_ids, [self.sentences[i] for i in idx],
+                                        [self.emb[self.offsets[i] : self.offsets[i + 1]] for i in idx],
+                                        self.encoder_name, self.emb.shape[1])

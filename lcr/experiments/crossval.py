@@ -197,19 +197,15 @@ def prepare(index_folder: Path, queries: dict[str, Query], qrels: Qrels, cfg: Ex
 def merged_lap_store(res: Resources, lecard: dict, cail: dict) -> tuple[SentenceStore, dict[str, np.ndarray]]:
     """One store holding the LAP training cases of both sources (ids prefixed to keep them apart)."""
     parts = [("lecard:", res.cases, lecard)] + ([("cail:", res.cail, cail)] if res.cail is not None else [])
-    ids, sents, embs, lengths, targets = [], [], [], [], {}
+    ids, sents, embs, targets = [], [], [], {}
     for prefix, store, tg in parts:
         for c, y in tg.items():
-            e = store.embeddings(c)
             ids.append(prefix + c)
             sents.append(store.texts(c))
-            embs.append(e.astype(np.float16))
-            lengths.append(len(e))
+            embs.append(store.embeddings(c))
             targets[prefix + c] = y
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    dim = res.cases.emb.shape[1]
-    emb = np.concatenate(embs) if embs else np.zeros((0, dim), np.float16)
-    return SentenceStore(ids, sents, emb, offsets, res.cases.encoder_name), targets
+    merged = SentenceStore.from_parts(ids, sents, embs, res.cases.encoder_name, res.cases.emb.shape[1])
+    return merged, targets
 
 
 def pretrained_lap(res: Resources, cfg: ExperimentConfig, variant: str, show_progress: bool = True) -> LcmLai:

@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-import numpy as np
-
 from lcr.encode.sentence_store import SentenceStore
 from lcr.records import Qrels
 
@@ -70,8 +68,5 @@ def pseudo_query_store(cases: SentenceStore, ids: Sequence[str]) -> SentenceStor
             continue
         kept_ids.append(c)
         sents.append([texts[i] for i in keep])
-        parts.append(emb[keep].astype(np.float16))
-    lengths = np.array([len(p) for p in parts], dtype=np.int64)
-    emb = np.concatenate(parts) if parts else cases.emb[:0]
-    return SentenceStore(kept_ids, sents, emb, np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-                         cases.encoder_name)
+        parts.append(emb[keep])
+    return SentenceStore.from_parts(kept_ids, sents, parts, cases.encoder_name, cases.emb.shape[1])
