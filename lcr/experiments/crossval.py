@@ -138,11 +138,18 @@ class Resources:
         h.update(json.dumps([arts, self.cail_split], sort_keys=True, ensure_ascii=False).encode())
         return h.hexdigest()[:12]
 
-    def training_fingerprint(self, train_qids: list[str], with_pools: bool) -> str:
+    def training_fingerprint(self, train_qids: list[str], with_pools: bool, weak: bool = False) -> str:
         """Hash of everything a fold model sees: the LAP data, and each training query's text, sentence
         embeddings and judgments (and pool, for pool-trained variants). Editing a query's text therefore
-        trains a new model instead of reusing one trained on the original."""
+        trains a new model instead of reusing one trained on the original. ``weak`` (pseudo-query
+        variants) adds every query's pool (the evaluated queries' pools decide which judgments are left
+        out) and the pooled judgments' charges (they grade the pseudo-queries)."""
         h = hashlib.sha1(self.lap_fingerprint.encode())
+        if weak:
+            pooled = sorted({c for pool in self.pools.values() for c in pool})
+            h.update(json.dumps([{q: sorted(p) for q, p in sorted(self.pools.items())},
+                                 [(c, sorted(self.case_charges.get(c, ()))) for c in pooled]],
+                                ensure_ascii=False).encode())
         for q in sorted(train_qids):
             rows = [q, self.query_texts.get(q, ""), sorted(self.qrels.get(q, {}).items()),
                     sorted(self.pools.get(q, ())) if with_pools else []]
@@ -237,7 +244,7 @@ def pretrained_lap(res: Resources, cfg: ExperimentConfig, variant: str, show_pro
 def fold_model_dir(res: Resources, cfg: ExperimentConfig, variant: str, fold: int | str,
                    train_qids: list[str]) -> Path:
     """Where the model of one fold lives: keyed by the config and by everything the model saw."""
-    data = res.training_fingerprint(train_qids, variant in POOL_VARIANTS)
+    data = res.training_fingerprint(train_qids, variant in POOL_VARIANTS, variant in WEAK_VARIANTS)
     return models_dir() / variant / f"{cfg.key(variant)}-r{TRAINING_RECIPE}" / f"fold-{fold}-{data}"
 
 
