@@ -35,3 +35,11 @@ def test_another_sentence_count_is_named_between_seed_and_variant(tmp_path):
     all_three = variant_of_shipped(tmp_path, "a.json", lcm_variant="lcm-lai-weak",
                                    train={"seed": 14, "max_sentences": 24})
     assert config_suffix(all_three) == ".seed14.s24.lcm-lai-weak"
+
+
+def test_every_shipped_config_loads_and_has_its_own_catalogue_name():
+    """Two shipped configs with one suffix would overwrite each other's rows in ``reports/results.json``."""
+    shipped = sorted(default_config_path().parent.glob("*.json"))
+    assert len(shipped) > 1
+    suffixes = {path.name: config_suffix(path) for path in shipped}
+    assert len(set(suffixes.values())) == len(suffixes), suffixes
