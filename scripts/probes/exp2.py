@@ -1,23 +1,17 @@
-"""Cluster feature: candidate's tf-idf cosine to the top-k candidates by bm25_facts (same list)."""
-import os
-
-OUT = os.environ.get("LCR_PROBES", os.path.expanduser("~/.cache/lcr/probes"))
-os.makedirs(OUT, exist_ok=True)
+"""Cluster feature: candidate's tf-idf cosine to the top-k candidates by ``anchor`` (same list)."""
 import sys
 
 import numpy as np
-
-sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from lcr.experiments.systems import lexical_and_store
-
 folds = load(sys.argv[1]); K = int(sys.argv[2]); anchor = sys.argv[3]
-_, store = lexical_and_store(Path("indexes/lecard-v1"))
+_, store = lexical_and_store(IDX)
 ids = sorted({c for f in folds for part in ("train", "test") for q in f[part] for c in f[part][q]})
 vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=200000)
 X = vec.fit_transform([store.facts(c) for c in ids]); row = {c: i for i, c in enumerate(ids)}
+
+
 def add(values):
     out = {}
     for q, cases in values.items():
@@ -29,9 +23,7 @@ def add(values):
             s = [S[i, j] for j, d in enumerate(a) if d != c]
             out[q][c] = {**cases[c], "cluster": float(np.mean(s)) if s else 0.0}
     return out
-def fit(train):
-    return fit_fold_ranksvm(add(train), QRELS, (*LEGAL_FEATURES, "cluster"))
-def scorer(model, test, cands):
-    return score_model(model, add({q: {c: test[q].get(c, {}) for c in ids_} for q, ids_ in cands.items()}), cands)
-m, n, hm, *_ = evaluate(folds, fit, scorer)
+
+
+m, n, hm, *_ = evaluate_added(folds, add, ("cluster",))
 print(f"cluster K={K} anchor={anchor} official MAP {m:.4f} NDCG@30 {n:.4f} hard MAP {hm:.4f}", flush=True)

@@ -1,11 +1,6 @@
 """Short-query training: train on full / short / both; test on full and short."""
-import os
-
-OUT = os.environ.get("LCR_PROBES", os.path.expanduser("~/.cache/lcr/probes"))
-os.makedirs(OUT, exist_ok=True)
 import sys
 
-sys.path.insert(0, os.path.dirname(__file__))
 from harness import *
 
 full = load(f"{OUT}/feat"); short = load(f"{OUT}/feat_short")
@@ -19,10 +14,14 @@ for i in range(5):
             QRELS[q + "#s"] = QRELS[q]
     full[i]["train"] = tr; short[i]["train"] = tr
 cache = {}
+
+
 def fit(train):
-    k = id(train)
-    if k not in cache: cache[k] = fit_fold_ranksvm(train, QRELS, LEGAL_FEATURES)
-    return cache[k]
+    """One fit per fold's training set, shared by the full and the short test."""
+    if id(train) not in cache: cache[id(train)] = baseline_fit(train)
+    return cache[id(train)]
+
+
 for name, folds in (("full", full), ("short", short)):
     m, n, hm, *_ = evaluate(folds, fit)
     print(f"train={mode} test={name} official MAP {m:.4f} NDCG@30 {n:.4f} hard MAP {hm:.4f}", flush=True)

@@ -1,37 +1,29 @@
-import os
-
-OUT = os.environ.get("LCR_PROBES", os.path.expanduser("~/.cache/lcr/probes"))
-os.makedirs(OUT, exist_ok=True)
+"""R@100 of the first stages in ``short_fs.json``, and of BM25 (normalised by its top score) plus ``lam``
+times the predicted charge mass on the case's charges (``mass``) or its top-1 charge (``top1``), over
+BM25's top 1000 and the dense top 300."""
 import json
-from pathlib import Path
 
 import numpy as np
+from harness import *
 
-from data_tools.registry import load_benchmark
-from lcr.experiments.systems import lexical_and_store
-
-ds, queries = load_benchmark("lecard-v1", Path("../shared/data/lecard"))
-_, store = lexical_and_store(Path("indexes/lecard-v1"))
-legal = {c: v for c,(v,_) in store.legal_many(store.ids()).items()}
+legal = case_charges()
 R = json.load(open(f"{OUT}/short_fs.json"))
-def recall(ranked, q, k=100):
-    rel = {d for d,g in ds.qrels[q].items() if g >= 2}
-    return len(rel & set(ranked[:k])) / len(rel) if rel else None
-def combo(r, lam, mode, beta=0.0):
+
+
+def combo(r, lam, mode):
     b = dict(r["bm25"]); mx = max(b.values()) if b else 1
-    dn = dict(r["dense"])
-    cands = set(b) | set(dn)
     pri = r["prior"]
     s = {}
-    for d in cands:
-        x = b.get(d, 0)/mx
-        p = sum(pri.get(c,0) for c in legal.get(d,[]))
-        if mode=="top1": p = float(next(iter(pri),None) in legal.get(d,[]))
-        s[d] = x + lam*min(p,1) + beta*dn.get(d,0)
-    return sorted(s, key=lambda d:-s[d])
-for form in ("short","full"):
-    for name in ("bm25","fused"):
-        print(form, name, np.mean([recall([d for d,_ in R[q][form][name]], q) for q in R]))
-    for lam in (0.1,0.2,0.3,0.5,1.0):
-        for mode in ("mass","top1"):
-            print(form, lam, mode, round(np.mean([recall(combo(R[q][form], lam, mode), q) for q in R]),4))
+    for d in set(b) | {d for d, _ in r["dense"]}:
+        p = sum(pri.get(c, 0) for c in legal.get(d, []))
+        if mode == "top1": p = float(next(iter(pri), None) in legal.get(d, []))
+        s[d] = b.get(d, 0) / mx + lam * min(p, 1)
+    return sorted(s, key=lambda d: -s[d])
+
+
+for form in ("short", "full"):
+    for name in ("bm25", "fused"):
+        print(form, name, np.mean([recall100([d for d, _ in R[q][form][name]], q) for q in R]))
+    for lam in (0.1, 0.2, 0.3, 0.5, 1.0):
+        for mode in ("mass", "top1"):
+            print(form, lam, mode, round(np.mean([recall100(combo(R[q][form], lam, mode), q) for q in R]), 4))

@@ -1,27 +1,17 @@
-import os
-
-OUT = os.environ.get("LCR_PROBES", os.path.expanduser("~/.cache/lcr/probes"))
-os.makedirs(OUT, exist_ok=True)
+"""Each query's first-stage lists over the corpus (BM25, the fused hybrid, LCM-LAI FAISS) and its predicted
+charges, for its short and full form, by its cv5 fold's stages -> ``$LCR_PROBES/short_fs.json``."""
 import json
-from pathlib import Path
 
-from data_tools.registry import load_benchmark
-from lcr.eval.data import EvalData
-from lcr.eval.querysets import cv5_folds, shortened
-from lcr.experiments.systems import fold_stages_cached, lexical_and_store
+from harness import *
 
-idx=Path("indexes/lecard-v1"); data=Path("../shared/data/lecard")
-ds, queries = load_benchmark("lecard-v1", data)
-ed = EvalData.from_lecard_v1(ds)
-corpus = set(ed.corpus_ids)
+from lcr.eval.querysets import shortened
+from lcr.experiments.systems import fold_stages_cached
+
+corpus = set(ED.corpus_ids)
 short = shortened(queries)
-folds = cv5_folds("lecard-v1")
-_, store = lexical_and_store(idx)
-legal = {c: v for c,(v,_) in store.legal_many(store.ids()).items()}
 res = {}
-for i, held in enumerate(folds):
-    rest = tuple(sorted(q for j, f in enumerate(folds) if j != i for q in f))
-    st = fold_stages_cached(idx, data, None, i, rest)
+for i, held, rest in fold_splits():
+    st = fold_stages_cached(IDX, DATA, None, i, rest)
     for q in held:
         if q not in short: continue
         for form, Q in (("short", short[q]), ("full", queries[q])):
@@ -32,4 +22,4 @@ for i, held in enumerate(folds):
             dense = [(h.case_id, h.score) for h in st.lcm.rank(Q, None, 1000) if h.case_id in corpus]
             res.setdefault(q, {})[form] = {"bm25": hits, "fused": fused, "prior": prior, "dense": dense[:300]}
     print(i, flush=True)
-json.dump(res, open(f"{OUT}/short_fs.json","w"), ensure_ascii=False)
+json.dump(res, open(f"{OUT}/short_fs.json", "w"), ensure_ascii=False)
