@@ -48,6 +48,20 @@ CHARGE_OVERRIDES: dict[str, tuple[str, ...]] = {
     "刑法:308": ("打击报复证人罪",),
 }
 
+#: Charges an article defines that its upstream heading does not name, and the former names of renamed
+#: charges (the official list lcr normalises judgments' charges to predates the 2020 and 2021 amendments).
+EXTRA_CHARGES: dict[str, tuple[str, ...]] = {
+    "刑法:115": ("失火罪", "过失决水罪", "过失爆炸罪", "过失投放危险物质罪", "过失以危险方法危害公共安全罪"),
+    "刑法:141": ("生产、销售假药罪",),
+    "刑法:142": ("生产、销售劣药罪",),
+    "刑法:151": ("走私珍贵动物、珍贵动物制品罪",),
+    "刑法:288": ("扰乱无线电通讯管理秩序罪",),
+    "刑法:341": ("非法猎捕、杀害珍贵、濒危野生动物罪",
+                 "非法收购、运输、出售珍贵、濒危野生动物、珍贵、濒危野生动物制品罪", "非法狩猎罪"),
+    "刑法:344": ("非法采伐、毁坏国家重点保护植物罪",
+                 "非法收购、运输、加工、出售国家重点保护植物、国家重点保护植物制品罪"),
+}
+
 
 @dataclass(frozen=True)
 class Article:
@@ -79,7 +93,7 @@ def criminal_law() -> dict[str, Article]:
             number = int(row["article_code"])
             sub = int(row["article_sub_code"] or 0)
             names = re.findall(r"【([^】]+)】?", row["article_name"])
-            charges = tuple(c for n in names for c in n.split(";") if c.endswith("罪"))
+            charges = tuple(dict.fromkeys(c for n in names for c in _charge_names(n)))
             key = article_key(number, sub)
             title = ""
             if row["part_name"] == "总则" and names:
@@ -90,8 +104,19 @@ def criminal_law() -> dict[str, Article]:
     return _fix_sub_articles(articles)
 
 
+def _charge_names(heading: str) -> list[str]:
+    """The charge names in an article's heading: ``;`` separates them, and so does ``、`` right after a
+    罪 (``强制猥亵、侮辱罪、猥亵儿童罪`` is two charges; ``、`` inside a name lists its acts); the table's
+    之一/之二 numbering of two articles with one heading is dropped."""
+    heading = heading.replace("(", "（").replace(")", "）")
+    names = (re.sub(r"罪之[一二三四五六七八九十]$", "罪", part.strip()) for piece in heading.split(";")
+             for part in re.split(r"(?<=罪)、", piece))
+    return [n for n in names if n.endswith("罪")]
+
+
 def _fix_sub_articles(articles: dict[str, Article]) -> dict[str, Article]:
-    """Apply :data:`SUB_ARTICLE_CHARGES` and :data:`CHARGE_OVERRIDES` to the upstream table."""
+    """Apply :data:`SUB_ARTICLE_CHARGES`, :data:`CHARGE_OVERRIDES` and :data:`EXTRA_CHARGES` to the
+    upstream table."""
     for key, charges in SUB_ARTICLE_CHARGES.items():
         parent = key.split("-")[0]
         if parent in articles:
@@ -102,6 +127,9 @@ def _fix_sub_articles(articles: dict[str, Article]) -> dict[str, Article]:
     for key, charges in CHARGE_OVERRIDES.items():
         if key in articles:
             articles[key] = replace(articles[key], charges=charges)
+    for key, charges in EXTRA_CHARGES.items():
+        if key in articles:
+            articles[key] = replace(articles[key], charges=tuple(dict.fromkeys((*articles[key].charges, *charges))))
     return articles
 
 
