@@ -49,7 +49,23 @@ def variant(name):
     return plan, gmap, weight
 
 
+def _query_aps(scores, grades, groups, k, gain):
+    """Average precision of grade 3 per query (the inner-CV score of the ``-mapcv`` variants)."""
+    out = []
+    for q in np.unique(groups):
+        rows = np.flatnonzero(groups == q)
+        g = grades[rows]
+        ranked = g[np.lexsort((g, -scores[rows]))] >= 3
+        hits = np.cumsum(ranked)
+        out.append(float((hits / np.arange(1, len(ranked) + 1))[ranked].sum() / max(1, ranked.sum())))
+    return out
+
+
 def run(folds, name):
+    if name.endswith("-mapcv"):
+        import lcr.models.ranksvm as ranksvm_module
+        ranksvm_module._query_ndcgs = _query_aps
+        name = name.removesuffix("-mapcv")
     plan, gmap, weight = variant(name)
     names = [f"{f}@{n}" for f, n in plan]
 
