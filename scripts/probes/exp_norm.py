@@ -62,11 +62,20 @@ def _query_aps(scores, grades, groups, k, gain):
 
 
 def run(folds, name):
+    """One variant; ``<variant>-mapcv`` scores the inner CV by grade-3 AP (for this variant only)."""
+    import lcr.models.ranksvm as ranksvm_module
+
+    ndcgs = ranksvm_module._query_ndcgs
     if name.endswith("-mapcv"):
-        import lcr.models.ranksvm as ranksvm_module
         ranksvm_module._query_ndcgs = _query_aps
-        name = name.removesuffix("-mapcv")
-    plan, gmap, weight = variant(name)
+    try:
+        _run(folds, name)
+    finally:
+        ranksvm_module._query_ndcgs = ndcgs
+
+
+def _run(folds, name):
+    plan, gmap, weight = variant(name.removesuffix("-mapcv"))
     names = [f"{f}@{n}" for f, n in plan]
 
     def fit(train):

@@ -14,9 +14,12 @@ import sys
 import legal_documents_cn
 from harness import *
 
-from lcr.experiments.query_lap import _leaked
+from lcr.experiments.query_lap import _leaked, _without
 from lcr.law import criminal_law
+from lcr.pipeline.compose import neighbours
+from lcr.rerank.query_charges import NEIGHBOURS as K
 from lcr.rerank.query_charges import knn_votes
+from lcr.retrieve.lexical import BM25Ranker
 
 SECTION, CHAPTER = {}, {}
 with (Path(legal_documents_cn.__file__).parent / "criminal_law.csv").open(encoding="utf-8-sig") as f:
@@ -30,10 +33,14 @@ for art in criminal_law().values():
 
 lexical, store = lexical_and_store(IDX)
 CHARGES = case_charges()
-#: LCR_PROBE_CLEAN=1: the queries' own judgments (and near copies, the leakage audit's) never vote.
-LEAKED = _leaked(IDX, DATA) if os.environ.get("LCR_PROBE_CLEAN") == "1" else {}
-NEIGHBOURS = {q: [h.case_id for h in lexical.search(queries[q].text, 40, "facts")
-                  if h.case_id not in LEAKED.get(q, ())][:20] for q in queries}
+missing = sorted({c for v in CHARGES.values() for c in v if c not in SECTION})
+print("charges without a section:", len(missing), missing[:5])
+#: The product's BM25 voter's neighbours; with LCR_PROBE_CLEAN=1 the queries' own judgments (and near
+#: copies, the leakage audit's) never vote.
+find = neighbours(BM25Ranker(lexical, "facts"))
+if os.environ.get("LCR_PROBE_CLEAN") == "1":
+    find = _without(find, _leaked(IDX, DATA))
+NEIGHBOURS = {q: find(queries[q], K) for q in queries}
 PRIOR = {q: knn_votes(NEIGHBOURS[q], CHARGES) for q in queries}
 #: Sentencing boilerplate every judgment cites (fines, confiscation, term counting, compensation).
 BOILERPLATE = {36, 44, 45, 47, 52, 53, 61, 64}
@@ -63,8 +70,6 @@ def cosine(dist, keys):
         return 0.0
     dot = sum(dist.get(k, 0.0) for k in keys)
     return dot / ((sum(v * v for v in dist.values()) ** 0.5) * len(keys) ** 0.5)
-missing = sorted({c for v in CHARGES.values() for c in v if c not in SECTION})
-print("charges without a section:", len(missing), missing[:5])
 
 
 def mass(q, cid, level):
