@@ -53,7 +53,8 @@ def index_build(
     = "facts,reasoning,full_text",
     model: Annotated[Path | None, typer.Option(help="LCM-LAI model folder: also build the FAISS dense "
                                                     "part (encodes each case's fact sentences once).")] = None,
-    encoder: Annotated[str, typer.Option(help="Sentence encoder (must match the model's).")] = "e5-onnx-int8",
+    encoder: Annotated[str | None, typer.Option(help="Sentence encoder (default: the one the --model was "
+                                                     "trained over, from its manifest).")] = None,
     reranker: Annotated[Path | None, typer.Option(help="RankSVM model folder to rerank with (needs --model).")]
     = None,
     max_sentences: Annotated[int, typer.Option(help="Fact sentences encoded per case.")] = 12,

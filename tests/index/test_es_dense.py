@@ -67,7 +67,7 @@ def test_rebuild_moves_the_alias(vectors):
 def test_the_served_pipeline_can_take_bm25_and_knn_from_elasticsearch(es_url, tmp_path, monkeypatch):
     monkeypatch.setenv("LCR_ES_URL", es_url)
     cases = list(itertools.islice(iter_corpus("lecard-v1", SAMPLE), 60))
-    dense = DenseConfig(MODELS / "lcm-lai", "e5-onnx-int8", 12, 0.3, MODELS / "ranksvm-legal")
+    dense = DenseConfig(MODELS / "lcm-lai", None, 12, 0.3, MODELS / "ranksvm-legal")
     build_index(cases, tmp_path / "embedded", dense=dense, show_progress=False)
     build_index(cases, tmp_path / "cluster", dense=DenseConfig(**{**dense.__dict__, "vectors": "elasticsearch"}),
                 show_progress=False, lexical_backend="elasticsearch")
