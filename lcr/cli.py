@@ -420,16 +420,16 @@ def circumstances_report(
 @app.command("predict-articles")
 def predict_articles_cmd(
     text: Annotated[str, typer.Argument(help="Facts of a case ('-' reads stdin).")],
-    model: Annotated[Path | None, typer.Option(help="LCM-LAI model folder (default: "
-                                                    "$LCR_MODELS_DIR/lcm-lai-production).")] = None,
+    model: Annotated[Path | None, typer.Option(help="LCM-LAI model folder (default: the one lcr ships).")]
+    = None,
     k: Annotated[int, typer.Option("-k", help="How many articles.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
     """Predict the Criminal Law articles a case's facts fall under, with the sentences that drove them."""
     from lcr.models.lap import predict_articles_for_text
-    from lcr.paths import models_dir
+    from lcr.paths import SHIPPED_LCM_LAI
 
-    model = model if model is not None else models_dir() / "lcm-lai-production"
+    model = model if model is not None else SHIPPED_LCM_LAI
     body = sys.stdin.read() if text == "-" else text
     preds = predict_articles_for_text(body, model, k)
     if as_json:

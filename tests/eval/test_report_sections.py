@@ -69,3 +69,24 @@ def test_a_sentence_count_variant_is_kept_out_of_the_headline_and_grouped_over_s
     assert base_system("lcm-lai-pool.seed14.s24") == "lcm-lai-pool.s24"
     assert _lcr_system(rows[0]) and not _lcr_system(rows[1])
     assert "| lcm-lai-pool.s24 | `official` | cv5 | 2 | 0.530 ± 0.010" in "\n".join(seeds_markdown(rows))
+
+
+def test_another_encoder_is_an_ablation_kept_out_of_the_headline():
+    rows = [entry("ranksvm-legal", 0.60), entry("ranksvm-legal.e5-onnx-int8", 0.66),
+            entry("ranksvm-legal.seed14.e5-onnx-int8", 0.64)]
+    assert not _lcr_system(rows[1]) and not _lcr_system(rows[2])
+    assert headline_system(rows) == "ranksvm-legal"
+    assert base_system("ranksvm-legal.seed14.e5-onnx-int8") == "ranksvm-legal.e5-onnx-int8"
+
+
+def test_paired_tests_tell_a_shift_from_noise():
+    import numpy as np
+
+    from lcr.eval.report_sections import paired_p_values
+
+    rng = np.random.default_rng(0)
+    shifted = paired_p_values(rng.normal(0.08, 0.2, 105))
+    noise = paired_p_values(rng.normal(0.0, 0.2, 105))
+    assert max(shifted) < 0.01 and min(noise) > 0.05
+    assert paired_p_values(np.zeros(10)) == (1.0, 1.0)
+    assert paired_p_values(np.full(30, 0.01)) == paired_p_values(np.full(30, 0.01))  # fixed seed
