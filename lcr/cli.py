@@ -20,6 +20,7 @@ from typing import Annotated
 import typer
 
 from lcr.errors import LcrError
+from lcr.records import MAX_K
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 index_app = typer.Typer(help="Build and inspect indexes.", no_args_is_help=True)
@@ -158,7 +159,7 @@ def _decoded(raw: bytes, encoding: str, what: str) -> str:
 def search(
     text: Annotated[str | None, typer.Argument(help="Facts of the case to find precedents for.")] = None,
     index: Annotated[str, typer.Option(help="Index path or name under indexes/.")] = "sample",
-    k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
+    k: Annotated[int, typer.Option("-k", min=1, max=MAX_K, help=f"Number of results (1 to {MAX_K}).")] = 10,
     similar_to: Annotated[str | None, typer.Option(help="Use an indexed case (its facts) as the query.")] = None,
     charge: Annotated[list[str] | None, typer.Option(help="Only cases convicted of this charge (repeatable).")]
     = None,

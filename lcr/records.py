@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from lcr.errors import BadInput
 
+#: The most results one search returns: the API, the CLI and the page all take this limit.
+MAX_K = 100
+
 
 @dataclass(frozen=True, order=True)
 class ArticleRef:

@@ -30,3 +30,10 @@ def test_explicit_encoding_decodes_before_the_index_is_opened():
 def test_unknown_encoding_is_named():
     result = CliRunner().invoke(app, ["search", "--index", "nowhere", "--encoding", "klingon", "x"])
     assert isinstance(result.exception, BadInput) and "klingon" in str(result.exception)
+
+
+def test_k_beyond_the_limit_is_refused_before_any_work():
+    from lcr.records import MAX_K
+
+    result = CliRunner().invoke(app, ["search", "--index", "nowhere", "-k", str(MAX_K + 1), "被告人"])
+    assert result.exit_code == 2 and "-k" in result.output

@@ -15,11 +15,10 @@ from lcr import __version__
 from lcr.errors import BadInput
 from lcr.index.manifest import Manifest
 from lcr.law import ARTICLE_FORMS, STATUTE, criminal_law, describe
-from lcr.pipeline import Filters, SearchHit
+from lcr.pipeline import MAX_K, Filters, SearchHit
 from lcr.records import Case
 
 MAX_TEXT = 20_000
-MAX_K = 100
 MAX_SIMILAR = 50
 DEFAULT_K = 10
 

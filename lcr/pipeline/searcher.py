@@ -20,7 +20,7 @@ from lcr.index.bundle import MODEL, RERANKER, IndexBundle
 from lcr.law import describe, parse_article
 from lcr.pipeline.compose import PipelineParts, Stages, build_pipeline
 from lcr.ranking import Ranker
-from lcr.records import Case, Evidence, PredictedArticle, PredictedCharge, Query, ScoredCase
+from lcr.records import MAX_K, Case, Evidence, PredictedArticle, PredictedCharge, Query, ScoredCase
 from lcr.rerank.legal_features import PREDICTED_CHARGES
 from lcr.text.circumstances import extract_circumstances
 
@@ -71,6 +71,12 @@ class LawPrediction:
     articles: list[PredictedArticle]
     charges: list[PredictedCharge]
     circumstances: list[str]
+
+
+def _checked_k(k: int) -> int:
+    if not 1 <= k <= MAX_K:
+        raise BadQuery(f"k must be between 1 and {MAX_K}, got {k}")
+    return k
 
 
 @dataclass
@@ -125,10 +131,12 @@ class Searcher:
                charge_hint: Sequence[str] = ()) -> list[SearchHit]:
         """The ``k`` best cases for the facts ``text``; ``charge_hint``: charges the user believes apply,
         which the ranking boosts (a hint, never a filter: use ``filters`` to restrict)."""
-        if not text or not text.strip():
-            raise BadQuery("the query text is empty: give the facts of a case")
-        if k < 1:
-            raise BadQuery(f"k must be at least 1, got {k}")
+        if not text or not any(ch.isalnum() for ch in text):  # blank, or punctuation and spaces only
+            raise BadQuery("the query text has no words: give the facts of a case")
+        return self._search(text, _checked_k(k), filters, qid, charge_hint)
+
+    def _search(self, text: str, k: int, filters: Filters | None, qid: str,
+                charge_hint: Sequence[str] = ()) -> list[SearchHit]:
         candidates = None
         if filters is not None and filters.active():
             year = None
@@ -155,8 +163,9 @@ class Searcher:
 
     def similar(self, case_id: str, k: int = 10, filters: Filters | None = None) -> list[SearchHit]:
         """Cases similar to an indexed case, read from its facts only (never its reasoning)."""
+        k = _checked_k(k)
         facts = self.store.facts(case_id)
-        hits = self.search(facts, k + 1, filters, qid=f"similar:{case_id}")
+        hits = self._search(facts, k + 1, filters, qid=f"similar:{case_id}")  # the case itself may come back
         kept = [h for h in hits if h.case_id != case_id][:k]
         for rank, h in enumerate(kept, 1):
             h.rank = rank

@@ -74,3 +74,8 @@ def test_blank_text_is_a_bad_query(client: TestClient) -> None:
     r = client.post("/v1/search", json={"text": "   \n"})
     assert r.status_code == 422
     assert r.json()["error"] == "BadQuery"
+
+
+def test_punctuation_only_text_is_a_bad_query_like_blank_text(client: TestClient) -> None:
+    r = client.post("/v1/search", json={"text": "。。。，，"})
+    assert r.status_code == 422 and r.json()["error"] == "BadQuery"
