@@ -22,6 +22,8 @@ import numpy as np
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 
 log = logging.getLogger(__name__)
+# faiss logs at INFO which SIMD build it tried and failed to load (AVX512-SPR, AVX512…) on every start: noise.
+logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 FaissKind = Literal["auto", "flat", "hnsw", "ivf-pq"]
 FAISS_KINDS: tuple[str, ...] = ("auto", "flat", "hnsw", "ivf-pq")
