@@ -71,7 +71,7 @@ class ExperimentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    encoder: str = "e5-onnx-int8"
+    encoder: str = "e5-torch"
     #: The LCM-LAI variant (:data:`VARIANTS`) the pipeline's stages read and ``lcr train`` ships.
     lcm_variant: Literal[tuple(VARIANTS)] = "lcm-lai"  # type: ignore[valid-type]
     article_weight: float = Field(0.3, ge=0, le=1)

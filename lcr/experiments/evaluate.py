@@ -71,15 +71,17 @@ def check_index_covers(index: str, data: EvalData) -> None:
 def config_suffix(config: Path | None) -> str:
     """What sets a config's runs apart from the shipped config's in the catalogue: ``.seed<N>`` for
     another training seed, ``.s<N>`` for another number of fact sentences per case, ``.<variant>`` for
-    another LCM-LAI variant under the pipeline (e.g. ``ranksvm-legal.lcm-lai-weak``), so one system's
-    runs over several configs sit side by side (the shipped config keeps the plain name)."""
+    another LCM-LAI variant under the pipeline (e.g. ``ranksvm-legal.lcm-lai-weak``), ``.<encoder>`` for
+    another sentence encoder (e.g. ``ranksvm-legal.e5-onnx-int8``), so one system's runs over several
+    configs sit side by side (the shipped config keeps the plain name)."""
     if config is None:
         return ""
     cfg, shipped = ExperimentConfig.load(config), ExperimentConfig.load()
     suffix = "" if cfg.train.seed == shipped.train.seed else f".seed{cfg.train.seed}"
     if cfg.train.max_sentences != shipped.train.max_sentences:
         suffix += f".s{cfg.train.max_sentences}"
-    return suffix + ("" if cfg.lcm_variant == shipped.lcm_variant else f".{cfg.lcm_variant}")
+    suffix += "" if cfg.lcm_variant == shipped.lcm_variant else f".{cfg.lcm_variant}"
+    return suffix + ("" if cfg.encoder == shipped.encoder else f".{cfg.encoder}")
 
 
 def run_path(dataset: str, protocol: str, system: str, queries: str) -> Path:

@@ -43,3 +43,8 @@ def test_every_shipped_config_loads_and_has_its_own_catalogue_name():
     assert len(shipped) > 1
     suffixes = {path.name: config_suffix(path) for path in shipped}
     assert len(set(suffixes.values())) == len(suffixes), suffixes
+
+
+def test_another_encoder_comes_last(tmp_path):
+    int8 = variant_of_shipped(tmp_path, "e.json", encoder="e5-onnx-int8", train={"seed": 14})
+    assert config_suffix(int8) == ".seed14.e5-onnx-int8"
