@@ -253,7 +253,9 @@ def _ranksvm_section(entries: list[ResultEntry], reranker_dir: Path | None) -> l
     if reranker_dir is not None and (reranker_dir / "weights.json").exists():
         w = json.loads((reranker_dir / "weights.json").read_text(encoding="utf-8"))
         m = json.loads((reranker_dir / "manifest.json").read_text(encoding="utf-8"))
-        lines += [f"Production reranker (`{reranker_dir}`, C = {m.get('C')} chosen by inner CV; weights on "
+        root = Path(__file__).resolve().parents[2]  # the checkout: no machine path in a committed report
+        shown = reranker_dir.resolve().relative_to(root) if reranker_dir.resolve().is_relative_to(root) else reranker_dir
+        lines += [f"Production reranker (`{shown}`, C = {m.get('C')} chosen by inner CV; weights on "
                   "standardised features):", "", "| feature | weight |", "|---|---|"]
         pairs = sorted(zip(w["feature_names"], w["weights"], strict=True), key=lambda kv: -abs(kv[1]))
         lines += [f"| {n} | {v:+.3f} |" for n, v in pairs] + [""]
