@@ -59,8 +59,10 @@ class TrainConfig(BaseModel):
 
 
 def seed_everything(seed: int) -> None:
-    """Seed every generator training draws from. Each training phase calls it first, so a model does not
-    depend on what ran before it in the process (another fold, or a pre-training loaded from disk)."""
+    """Seed every generator training draws from, and train on one torch thread. Each training phase calls
+    it first, so a model does not depend on what ran before it in the process (another fold, a pre-training
+    loaded from disk, an encoder that used more threads): one thread keeps every sum in one order."""
+    torch.set_num_threads(1)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
