@@ -207,9 +207,10 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
 def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress: bool,
                  index_name: str) -> dict[str, int]:
     """Encode each case once (through the embedding cache), then index the LCM-LAI case vectors: FAISS
-    files, or behind the alias ``lcr-<index_name>-vectors`` when ``cfg.vectors`` is elasticsearch."""
-    spec = cfg.encoder or model_encoder_spec(cfg.model_dir)
-    encoder = cached_encoder(spec)
+    files, or behind the alias ``lcr-<index_name>-vectors`` when ``cfg.vectors`` is elasticsearch.
+    ``cfg.encoder`` is resolved: :func:`build_index` fills it from the model's manifest when unset."""
+    assert cfg.encoder is not None
+    encoder = cached_encoder(cfg.encoder)
     model, _, _ = load_model(cfg.model_dir, encoder.name)
     ids, sents = [], []
     for case in store.iter_cases(show_progress=show_progress, desc="sentences"):
@@ -218,7 +219,7 @@ def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress
     if cfg.ray:  # shards kept under the cache, keyed by what they encode: a killed build resumes
         key = hashlib.sha1(json.dumps([encoder.name, ids, sents], ensure_ascii=False).encode()).hexdigest()[:16]
         shards = cache_dir() / "shards" / key
-        encode_shards(ids, sents, spec, shards, ray=True)
+        encode_shards(ids, sents, cfg.encoder, shards, ray=True)
         sentences = merge_shards(shards, encoder.name)
     else:
         sentences = SentenceStore.encode(ids, sents, encoder, show_progress=show_progress)

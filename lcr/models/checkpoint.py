@@ -31,12 +31,15 @@ def save_model(folder: Path, model: LcmLai, labels: ArticleLabels, encoder_name:
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
-def model_encoder_spec(folder: Path) -> str:
-    """The encoder spec (``e5-torch``) a model folder was trained over, for building indexes with it."""
+def _read_manifest(folder: Path) -> dict:
     if not (folder / "manifest.json").exists():
         raise IndexMissing(f"no LCM-LAI model at {folder} (manifest.json missing); train one with `lcr train`")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    spec = manifest.get("encoder_spec")
+    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+
+
+def model_encoder_spec(folder: Path) -> str:
+    """The encoder spec (``e5-torch``) a model folder was trained over, for building indexes with it."""
+    spec = _read_manifest(folder).get("encoder_spec")
     if not spec:
         raise IndexMismatch(f"{folder}/manifest.json names no encoder_spec; pass the encoder explicitly")
     return str(spec)
@@ -44,9 +47,7 @@ def model_encoder_spec(folder: Path) -> str:
 
 def load_model(folder: Path, encoder_name: str | None = None) -> tuple[LcmLai, ArticleLabels, dict]:
     """Load a model folder; refuse one made for another encoder or by an incompatible format."""
-    if not (folder / "manifest.json").exists():
-        raise IndexMissing(f"no LCM-LAI model at {folder} (manifest.json missing); train one with `lcr train`")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest = _read_manifest(folder)
     if manifest.get("kind") != MODEL_KIND or manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(f"{folder} holds a {manifest.get('kind')!r} v{manifest.get('format_version')} model; "
                             f"this lcr reads {MODEL_KIND!r} v{FORMAT_VERSION}")
