@@ -309,11 +309,33 @@ def train(
     reranker: Annotated[Path | None, typer.Option(help="Also train the production RankSVM (ranksvm-legal: whole "
                                                        "pools, features cross-fitted with the cv5 fold models).")]
     = None,
-    force: Annotated[bool, typer.Option(help="Replace --out / --reranker even if they are not lcr models.")]
+    force: Annotated[bool, typer.Option(help="Replace --out / --reranker / --encoder even if they exist.")]
     = False,
+    encoder: Annotated[Path | None, typer.Option(
+        "--encoder", help="Train the legal encoder instead (e5-small's top layers, on the corpus's own facts, "
+                          "reasoning, charges and articles; never on query labels) and write its delta "
+                          "folder here. Serve it with the encoder spec e5-torch:<folder>, or e5-torch:legal "
+                          "for the shipped one.")] = None,
+    encoder_config: Annotated[Path | None, typer.Option(help="With --encoder: training recipe (JSON with "
+                                                             "TuningConfig fields; default: the shipped one).")]
+    = None,
+    cail: Annotated[Path | None, typer.Option(help="With --encoder: CAIL2018 folder (data_train.jsonl, "
+                                                   "data_test.jsonl) trained on as well.")] = None,
+    exclude: Annotated[Path | None, typer.Option(help="With --encoder: a leakage report (lcr leakage) or a "
+                                                      "JSON list of case ids left out of training.")] = None,
+    resume: Annotated[bool, typer.Option(help="With --encoder: continue the checkpointed run of this recipe "
+                                              "and data.")] = False,
+    until_step: Annotated[int | None, typer.Option(min=1, help="With --encoder: checkpoint and stop after "
+                                                               "this step (continue later with --resume).")]
+    = None,
 ):
-    """Train LCM-LAI: LAP pre-training (CAIL2018 + LeCaRD candidates), then ranking + λ·LAP on LeCaRD queries."""
+    """Train LCM-LAI: LAP pre-training (CAIL2018 + LeCaRD candidates), then ranking + λ·LAP on LeCaRD queries.
+    With --encoder, train the legal encoder instead."""
     import shutil
+
+    if encoder is not None:
+        _train_encoder(encoder, _data(data), cail, exclude, encoder_config, resume, until_step, force)
+        return
 
     from data_tools.registry import load_benchmark
     from lcr.errors import BadInput
@@ -364,6 +386,47 @@ def train(
             f"RankSVM (C={model.C}, {FeatureSpec.of(model).normalise} features, cross-fitted features of "
             f"{len(values)} queries) written to {reranker}"
         )
+
+
+def _train_encoder(out: Path, data: Path, cail: Path | None, exclude: Path | None, recipe: Path | None,
+                   resume: bool, until_step: int | None, force: bool) -> None:
+    from data_tools.cail2018 import iter_cail2018
+    from data_tools.registry import iter_corpus
+    from lcr.encode.legal_encoder import docs_from, train_legal_encoder
+    from lcr.encode.tuning import load_tuning_config
+
+    cfg = load_tuning_config(recipe)
+    left_out = _excluded_ids(exclude)
+    cail_train = iter_cail2018(cail / "data_train.jsonl") if cail else ()
+    cail_test = iter_cail2018(cail / "data_test.jsonl") if cail else ()
+    docs = docs_from(iter_corpus("lecard-v1", data), cail_train, cail_test, left_out)
+    sources = {"lecard": data.name, "cail": cail.name if cail else None, "excluded": len(left_out)}
+    manifest = train_legal_encoder(docs, out, cfg, resume=resume, force=force, sources=sources,
+                                   until_step=until_step)
+    if manifest.get("unfinished"):
+        typer.echo(f"checkpointed at step {manifest['steps_run']}; continue with --resume")
+        return
+    best = manifest["dev"]["best"]
+    typer.echo(f"encoder delta written to {out} (dev charge P@10 {best['charge_p10']:.3f}, reasoning MRR "
+               f"{best['reasoning_mrr']:.3f}; at the start {manifest['dev']['initial']['charge_p10']:.3f} / "
+               f"{manifest['dev']['initial']['reasoning_mrr']:.3f})")
+
+
+def _excluded_ids(path: Path | None) -> set[str]:
+    """Case ids a leakage report flags (``queries[].leaked[].doc_id``), or a JSON list of ids."""
+    if path is None:
+        return set()
+    from lcr.errors import BadInput
+
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise BadInput(f"--exclude {path}: {err}") from err
+    if isinstance(raw, dict) and "queries" in raw:
+        return {d["doc_id"] for q in raw["queries"] for d in q.get("leaked", [])}
+    if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+        return set(raw)
+    raise BadInput(f"--exclude {path}: expected a leakage report or a JSON list of case ids")
 
 
 @app.command("lap-report")

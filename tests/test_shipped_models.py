@@ -25,6 +25,8 @@ SAMPLE = REPO / "data_tools" / "sample" / "lecard"
 REFERENCE = Path(__file__).parent / "reference" / "shipped_scores.json"
 #: Scores are sums of products of float32 features; kernel paths moved them by < 1e-6 (README).
 SCORE_TOLERANCE = 1e-4
+#: Both sides are rounded to 6 decimals, which alone can add 1e-6 to a difference.
+ROUNDING = 1e-6
 FEATURES = ("lcm_lai", "attended_article", "charge_prior", "e5_cosine")
 
 
@@ -72,11 +74,13 @@ def test_shipped_models_give_the_committed_scores(shipped: Searcher):
     ref = json.loads(REFERENCE.read_text(encoding="utf-8"))
     assert {k: ref[k] for k in versions} == versions, "the shipped models changed: regenerate the reference"
     assert got.keys() == ref["queries"].keys()
+    worst = (0.0, "")
     for qid, hits in ref["queries"].items():
         assert [h["case_id"] for h in got[qid]] == [h["case_id"] for h in hits], f"query {qid}: ranking moved"
         for mine, theirs in zip(got[qid], hits, strict=True):
             for key in ("score", *FEATURES):
-                assert abs(mine[key] - theirs[key]) <= SCORE_TOLERANCE, (qid, mine["case_id"], key)
+                worst = max(worst, (abs(mine[key] - theirs[key]), f"query {qid}, case {mine['case_id']}, {key}"))
+    assert worst[0] <= SCORE_TOLERANCE + ROUNDING, f"moved by {worst[0]:.2e} at {worst[1]}"
 
 
 def test_index_build_can_encode_on_ray(tmp_path, monkeypatch):

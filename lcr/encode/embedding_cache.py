@@ -83,6 +83,15 @@ class CachedEncoder:
             self._db.executemany("INSERT OR REPLACE INTO emb (key, vec) VALUES (?, ?)", rows)
             self._db.commit()
 
+    def known(self, texts: Sequence[str], role: Role) -> set[str]:
+        """Those of ``texts`` whose vectors are stored."""
+        by_key = {cache_key(self.name, check_role(role), t): t for t in texts}
+        return {by_key[k] for k in self._lookup(list(by_key))}
+
+    def put(self, texts: Sequence[str], role: Role, vecs: np.ndarray) -> None:
+        """Store vectors computed elsewhere (e.g. alongside layer states) under this encoder's name."""
+        self._store([cache_key(self.name, check_role(role), t) for t in texts], vecs)
+
     def encode(
         self, texts: Sequence[str], role: Role, batch_size: int = 32, show_progress: bool = False
     ) -> np.ndarray:

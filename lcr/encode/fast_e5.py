@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Backend = Literal["e5-onnx-int8", "e5-onnx-q4", "e5-torch"]
-BACKENDS: tuple[Backend, ...] = ("e5-onnx-int8", "e5-onnx-q4", "e5-torch")
+Backend = Literal["e5-onnx-int8", "e5-onnx-q4", "e5-onnx-fp32", "e5-torch"]
+BACKENDS: tuple[Backend, ...] = ("e5-onnx-int8", "e5-onnx-q4", "e5-onnx-fp32", "e5-torch")
 #: Bump when the conversion recipe changes, so stale cached conversions are not reused.
 CONVERSION_VERSION = 1
 QK = 32  # Q4_0 block size
@@ -406,9 +406,15 @@ def quantise_q4(fp32: Path, out: Path) -> None:
     onnx.save(model, str(out))
 
 
+def keep_fp32(fp32: Path, out: Path) -> None:
+    """No quantisation: the exported float32 graph as it is."""
+    os.replace(fp32, out)
+
+
 ONNX_FILES = {
     "e5-onnx-int8": ("model-int8.onnx", quantise_int8),
     "e5-onnx-q4": ("model-q4.onnx", quantise_q4),
+    "e5-onnx-fp32": ("model-fp32.onnx", keep_fp32),
 }
 
 
@@ -434,7 +440,8 @@ class FastE5Encoder:
     """
 
     def __init__(
-        self, backend: Backend = "e5-onnx-int8", num_threads: int | None = None, max_tokens: int = 512
+        self, backend: Backend = "e5-onnx-int8", num_threads: int | None = None, max_tokens: int = 512,
+        model_dir: Path | None = None,
     ) -> None:
         if backend not in BACKENDS:
             raise BadInput(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -442,12 +449,12 @@ class FastE5Encoder:
             raise BadInput(f"max_tokens must be in [8, 512], got {max_tokens}")
         self.backend = backend
         self.num_threads = num_threads or len(os.sched_getaffinity(0))
-        self.model_dir = converted_dir()
+        self.model_dir = model_dir or converted_dir()  # another folder: a delta merged in (lcr.encode.delta)
         self.tokenizer = load_tokenizer(self.model_dir, max_tokens)
         self.dim = 384
         self.name = f"{backend}:{self.model_dir.name}:maxtok={max_tokens}"
         if backend == "e5-torch":
-            self._bert = load_bert(self.model_dir)
+            self.bert = load_bert(self.model_dir)
         else:
             try:
                 import onnxruntime as ort
@@ -473,7 +480,7 @@ class FastE5Encoder:
         try:
             with torch.inference_mode():
                 ids_t, mask_t = torch.from_numpy(input_ids), torch.from_numpy(mask)
-                hidden = self._bert(input_ids=ids_t, attention_mask=mask_t).last_hidden_state
+                hidden = self.bert(input_ids=ids_t, attention_mask=mask_t).last_hidden_state
                 return mean_pool(hidden, mask_t).numpy()
         finally:
             torch.set_num_threads(before)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from data_tools.cail2018 import iter_cail2018
 from lcr.encode.embedding_cache import cached_encoder
+from lcr.encode.legal_data import held_out  # LAP's held-out candidates are the legal encoder's dev set
 from lcr.encode.sentence_store import SentenceStore
 from lcr.errors import BadInput
 from lcr.experiments.workspace import sentence_store_for
@@ -102,11 +103,6 @@ class ExperimentConfig(BaseModel):
         blob = json.dumps({"encoder": self.encoder, "train": self.train.to_dict(), "variant": variant,
                            "cail": self.cail}, sort_keys=True)
         return hashlib.sha1(blob.encode()).hexdigest()[:10]
-
-
-def held_out(case_id: str) -> bool:
-    """Every fifth LeCaRD candidate (stable hash) is kept out of LAP training for LAP evaluation."""
-    return hashlib.md5(case_id.encode()).digest()[0] % 5 == 0
 
 
 @dataclass
