@@ -22,7 +22,12 @@ import typer
 from lcr.errors import LcrError
 from lcr.records import MAX_K
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+USER_HELP = """lcr: find the precedents that matter for a criminal case's facts (Chinese legal case retrieval).
+
+Start with `lcr index build` (or `bash scripts/demo.sh`), then `lcr search "<facts>"`, `lcr serve` for the \
+web page and API, `lcr eval` to score a system on LeCaRD. Every command has its own --help."""
+
+app = typer.Typer(help=USER_HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 index_app = typer.Typer(help="Build and inspect indexes.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
@@ -253,7 +258,9 @@ def serve(
 
 @app.command("eval")
 def evaluate(
-    system: Annotated[str, typer.Option(help="System(s), comma-separated: bm25-facts, bm25-full-text, bm25-reasoning, "
+    system: Annotated[str, typer.Option(help="System(s), comma-separated: ranksvm-legal (the served system: "
+                                             "hybrid first stage, RankSVM over legal features), bm25-facts, "
+                                             "bm25-full-text, bm25-reasoning, "
                                              "e5-cosine, lcm-lai[-no-lap|-semantic-only|-pool], "
                                              "lcm-lai-weak[-semantic-only|-no-lap|-circ|-exact], hybrid-rrf[@w], "
                                              "hybrid-weighted[@w] (w = 0.5, 0.25), ranksvm, ranksvm-pool, "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lcr.errors import BadInput
+from lcr.text.numerals import NUMERAL_CHARS, cn_numeral_to_int
 
 STATUTE = "刑法"
 
@@ -149,9 +150,10 @@ def _cn_small(n: int) -> str:
 
 
 #: The article forms :func:`parse_article` accepts, as named in its error.
-ARTICLE_FORMS = "刑法:133, 刑法:133-1, 133, 133-1, 刑法第133条, 刑法第133条之一"
+ARTICLE_FORMS = "刑法:133, 刑法:133-1, 133, 133-1, 刑法第133条, 刑法第133条之一, 刑法第一百三十三条之一"
 _KEY = re.compile(r"^(?:(?P<statute>[^:\s\d第]+):)?(?P<number>\d{1,3})(?:-(?P<sub>\d{1,2}))?$")
-_WRITTEN = re.compile(r"^(?P<statute>刑法)?第(?P<number>\d{1,3})条(?:之(?P<sub>[一二三四五六七八九十]))?$")
+_WRITTEN = re.compile(rf"^(?:《?(?:中华人民共和国)?(?P<statute>刑法)》?)?第(?P<number>[{NUMERAL_CHARS}]{{1,8}})条"
+                      rf"(?:之(?P<sub>[{NUMERAL_CHARS}]{{1,3}}))?$")
 
 
 def parse_article(text: str) -> str:
@@ -159,14 +161,18 @@ def parse_article(text: str) -> str:
     folded, a bare number means the Criminal Law); a Criminal Law article that does not exist, or any
     other form, is a :class:`BadInput` naming the accepted forms."""
     folded = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
-    m = _KEY.match(folded)
-    if m:
-        statute, sub = m["statute"] or STATUTE, int(m["sub"] or 0)
-    else:
-        m = _WRITTEN.match(folded)
-        if not m:
-            raise BadInput(f"unrecognised article {text!r}; write one of: {ARTICLE_FORMS}")
-        statute, sub = STATUTE, "零一二三四五六七八九十".index(m["sub"]) if m["sub"] else 0
+    m = _KEY.match(folded) or _WRITTEN.match(folded)
+    if not m:
+        raise BadInput(f"unrecognised article {text!r}; write one of: {ARTICLE_FORMS}")
+    try:  # digits, or the numerals judgments write (第一百三十三条之一)
+        number, sub = cn_numeral_to_int(m["number"]), cn_numeral_to_int(m["sub"]) if m["sub"] else 0
+    except BadInput:
+        raise BadInput(f"unrecognised article {text!r}; write one of: {ARTICLE_FORMS}") from None
+    statute = m["statute"] or STATUTE
+    key = article_key(number, sub, statute)
+    if statute == STATUTE and key not in criminal_law():
+        raise BadInput(f"the Criminal Law has no article {describe(key)} ({text!r})")
+    return key
     key = article_key(int(m["number"]), sub, statute)
     if statute == STATUTE and key not in criminal_law():
         raise BadInput(f"the Criminal Law has no article {describe(key)} ({text!r})")

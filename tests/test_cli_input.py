@@ -37,3 +37,14 @@ def test_k_beyond_the_limit_is_refused_before_any_work():
 
     result = CliRunner().invoke(app, ["search", "--index", "nowhere", "-k", str(MAX_K + 1), "被告人"])
     assert result.exit_code == 2 and "-k" in result.output
+
+
+def test_help_is_for_users():
+    """Issue 26 #15: no developer docstring in `lcr --help`; `lcr eval --help` names the served system."""
+    from typer.testing import CliRunner
+
+    from lcr.cli import app
+
+    top = CliRunner().invoke(app, ["--help"]).output
+    assert "lcr search" in top and ":mod:" not in top and "``" not in top
+    assert "ranksvm-legal" in CliRunner().invoke(app, ["eval", "--help"]).output

@@ -186,6 +186,10 @@ class CaseStore:
             self._conn().execute("SELECT 1 FROM cases WHERE case_id = ?", (case_id,)).fetchone() is not None
         )
 
+    def charge_names(self) -> set[str]:
+        """Every charge some case convicts of, as stored (the matching key: without 罪)."""
+        return {r[0] for r in self._conn().execute("SELECT DISTINCT charge FROM case_charges")}
+
     def ids(self) -> list[str]:
         """All case ids in insertion order."""
         return [r[0] for r in self._conn().execute("SELECT case_id FROM cases ORDER BY rowid")]

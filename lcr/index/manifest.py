@@ -131,13 +131,37 @@ def _compare(path: str, have: Any, want: Any) -> None:
 
 
 
+#: Every top-level name an lcr build writes into an index or model folder; anything else in one is a user's.
+ARTIFACT_ENTRIES = frozenset({
+    MANIFEST_NAME, "cases.sqlite", "lexical", "sentences", "dense", "case_articles.npy", "model", "reranker",
+    "config.json", "labels.json", "model.safetensors", "weights.json", "delta.safetensors",
+    "tantivy", "ids.json", "faiss.index", "vectors.npy", "dense.json",
+})
+
+
+def foreign_entries(target: Path) -> list[str]:
+    """Names in the artifact folder ``target`` that no lcr build writes (a user's notes, say)."""
+    return sorted(p.name for p in target.iterdir() if p.name not in ARTIFACT_ENTRIES)
+
+
+def _refuse_foreign(target: Path, foreign: list[str]) -> None:
+    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    raise BadInput(f"{target} is an lcr folder but also holds files lcr did not write ({shown}); replacing it "
+                   "would delete them. Move them out, choose another --out, or pass --force")
+
+
 def check_replaceable(target: Path, force: bool = False) -> None:
-    """Refuse to replace anything but an lcr artifact (a folder holding a ``manifest.json``) or an empty
-    folder, unless ``force``: a mistyped ``--out`` must never delete a user's files."""
+    """Refuse to replace anything but an lcr artifact (a folder holding a ``manifest.json`` and nothing an
+    lcr build did not write) or an empty folder, unless ``force``: a mistyped ``--out`` must never delete
+    a user's files."""
     if force or not (target.exists() or target.is_symlink()):
         return
-    if target.is_dir() and not target.is_symlink() and (
-            (target / MANIFEST_NAME).is_file() or not any(target.iterdir())):
+    if target.is_dir() and not target.is_symlink() and (target / MANIFEST_NAME).is_file():
+        foreign = foreign_entries(target)
+        if foreign:
+            _refuse_foreign(target, foreign)
+        return
+    if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
         return
     what = ("a file" if not target.is_dir() else
             "a folder that is not an lcr index or model (it has no manifest.json)")

@@ -6,17 +6,19 @@ articles, each feature's share of the score).
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 
 from lcr.errors import BadQuery
 from lcr.index.bundle import MODEL, RERANKER, IndexBundle
+from lcr.index.casestore import normalise_charge as store_key
 from lcr.law import describe, parse_article
 from lcr.pipeline.compose import PipelineParts, Stages, build_pipeline
 from lcr.ranking import Ranker
@@ -102,6 +104,7 @@ class Searcher:
         self.store = bundle.store
         self.manifest = bundle.manifest
         self.index_dir = bundle.folder
+        self._charges: set[str] | None = None  # the index's charge names, read on first use
         if bundle.dense is not None:
             # The LCM-LAI heads are small: one torch thread is as fast, and two collapse (OpenMP barriers
             # spin) as soon as anything else runs on the machine, e.g. the encoder's threads or a request.
@@ -135,9 +138,34 @@ class Searcher:
             raise BadQuery("the query text has no words: give the facts of a case")
         return self._search(text, _checked_k(k), filters, qid, charge_hint)
 
+    def known_charge(self, name: str, what: str = "charge") -> str:
+        """``name`` as a charge this index or the Criminal Law knows (a partial selective-charge name such as
+        贩卖毒品罪 becomes its official name); anything else is a :class:`BadQuery` naming the nearest
+        valid names (the statute's 469 and the index's own)."""
+        from data_tools.charges import normalise_charge, official_charges
+
+        name = name.strip()
+        stored = self._charge_keys()
+        if store_key(name) in stored:
+            return name
+        official = normalise_charge(name)
+        if official is not None:
+            return official
+        names = sorted(set(official_charges()) | {c + "罪" for c in stored})
+        near = difflib.get_close_matches(name if name.endswith("罪") else name + "罪", names, n=5, cutoff=0.3)
+        hint = f"; did you mean {'、'.join(near)}?" if near else ""
+        raise BadQuery(f"unknown {what} {name!r}: neither the Criminal Law nor this index names it{hint}")
+
+    def _charge_keys(self) -> set[str]:
+        if self._charges is None:
+            self._charges = self.store.charge_names()
+        return self._charges
+
     def _search(self, text: str, k: int, filters: Filters | None, qid: str,
                 charge_hint: Sequence[str] = ()) -> list[SearchHit]:
         candidates = None
+        if filters is not None and filters.charges:
+            filters = replace(filters, charges=[self.known_charge(c, "charge filter") for c in filters.charges])
         if filters is not None and filters.active():
             year = None
             if filters.year_from is not None or filters.year_to is not None:
@@ -145,7 +173,7 @@ class Searcher:
             candidates = sorted(self.store.filter_ids(filters.charges, filters.articles, filters.court, year))
             if not candidates:
                 return []
-        hint = [h.strip() for h in charge_hint if h.strip()]
+        hint = [self.known_charge(h, "charge_hint") for h in charge_hint if h.strip()]
         hits = self.pipeline.rank(Query(qid, text, hint_charges=hint), candidates, k)
         cases = self.store.get_many([h.case_id for h in hits], text_fields=SUMMARY_FIELDS)
         return _link_instances([self._hit(h, case) for h, case in zip(hits, cases, strict=True)])

@@ -54,6 +54,18 @@ def test_rebuilding_an_index_is_allowed(tmp_path):
     assert Manifest.load(out).counts["cases"] > 0
 
 
+def test_a_users_file_inside_an_index_is_named_and_kept(tmp_path):
+    """Issue 26 #14: rebuilding over an lcr index that also holds a user's file refuses, naming the file."""
+    out = tmp_path / "idx"
+    assert build(out).exit_code == 0
+    (out / "my_notes.txt").write_text("case notes")
+    result = build(out)
+    assert isinstance(result.exception, BadInput) and "my_notes.txt" in str(result.exception)
+    assert (out / "my_notes.txt").read_text() == "case notes"
+    assert not list(tmp_path.glob("idx.*"))
+    assert build(out, "--force").exit_code == 0  # an explicit --force replaces the folder
+
+
 @pytest.mark.parametrize("content", ["", "not json\n{also bad\n"])
 def test_empty_or_all_bad_corpus_fails_and_old_index_serves(tmp_path, content):
     out = tmp_path / "idx"
