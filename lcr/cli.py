@@ -208,7 +208,7 @@ def search(
     for h in hits:
         typer.echo(f"{h.rank:>3}. [{h.case_id}] {h.score:8.3f}  {h.title}  ({h.court} {h.year or ''})")
         typer.echo(f"     charges: {'、'.join(h.charges) or '-'}   articles: {', '.join(h.articles) or '-'}")
-        for line in h.explanation.get("why", []):
+        for line in h.explanation.get("reasons", []):
             typer.echo(f"     {line}")
 
 

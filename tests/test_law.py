@@ -76,7 +76,7 @@ def test_instances_of_one_case_are_linked_not_unrelated():
     from lcr.pipeline.searcher import SearchHit, _link_instances
 
     def hit(cid, title, charges=("危险驾驶罪",)):
-        return SearchHit(cid, 0, 1.0, title, "", 2018, list(charges), [], "", {"why": []})
+        return SearchHit(cid, 0, 1.0, title, "", 2018, list(charges), [], "", {"reasons": []})
 
     hits = _link_instances([hit("a", "曾胜武危险驾驶一审刑事判决书"), hit("b", "王某盗窃一审刑事判决书", ["盗窃罪"]),
                             hit("c", "曾胜武危险驾驶二审刑事判决书"), hit("d", "刑事判决书15 105"),

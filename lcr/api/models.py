@@ -135,7 +135,7 @@ class Explanation(BaseModel):
 
     features: dict[str, float] | None = _part("Ranking features, e.g. bm25_facts.")
     articles: list[str] | None = _part("Criminal Law articles the case cites, named.")
-    why: list[str] | None = _part("Plain-language reasons.")
+    reasons: list[str] | None = _part("Why this precedent, in legal Chinese (同为危险驾驶罪；均援引刑法第一百三十三条之一…).")
     matched_sentences: list[MatchedSentence] | None = _part("Query/case sentence pairs that matched.")
     predicted_articles: list[PredictedArticle] | None = _part("Articles predicted from the query's facts.")
     shared_articles: list[str] | None = _part("Articles shared by the query and the case.")

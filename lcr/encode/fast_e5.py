@@ -289,7 +289,9 @@ def load_tokenizer(model_dir: Path, max_tokens: int = 512) -> E5Tokenizer:
 def load_bert(model_dir: Path, attn_implementation: str = "sdpa") -> BertModel:
     """The dequantised e5-small as a ``BertModel`` in eval mode (token states for attention models)."""
     from transformers import BertModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a bar per load ("Loading weights") is noise on every command
     model, info = BertModel.from_pretrained(
         str(model_dir),
         add_pooling_layer=False,

@@ -21,10 +21,11 @@ from lcr.index.bundle import MODEL, RERANKER, IndexBundle
 from lcr.index.casestore import normalise_charge as store_key
 from lcr.law import describe, parse_article
 from lcr.pipeline.compose import PipelineParts, Stages, build_pipeline
+from lcr.pipeline.explain import evidence_pairs, reasons, shown_predictions
 from lcr.ranking import Ranker
 from lcr.records import MAX_K, Case, Evidence, PredictedArticle, PredictedCharge, Query, ScoredCase
 from lcr.rerank.legal_features import PREDICTED_CHARGES
-from lcr.text.circumstances import extract_circumstances
+from lcr.text.circumstances import Circumstances, extract_circumstances
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,11 @@ class LawPrediction:
     articles: list[PredictedArticle]
     charges: list[PredictedCharge]
     circumstances: list[str]
+
+
+def _check_text(text: str) -> None:
+    if not text or not any(ch.isalnum() for ch in text):  # blank, or punctuation and spaces only
+        raise BadQuery("the query text has no words: give the facts of a case")
 
 
 def _checked_k(k: int) -> int:
@@ -134,8 +140,7 @@ class Searcher:
                charge_hint: Sequence[str] = ()) -> list[SearchHit]:
         """The ``k`` best cases for the facts ``text``; ``charge_hint``: charges the user believes apply,
         which the ranking boosts (a hint, never a filter: use ``filters`` to restrict)."""
-        if not text or not any(ch.isalnum() for ch in text):  # blank, or punctuation and spaces only
-            raise BadQuery("the query text has no words: give the facts of a case")
+        _check_text(text)
         return self._search(text, _checked_k(k), filters, qid, charge_hint)
 
     def known_charge(self, name: str, what: str = "charge") -> str:
@@ -174,20 +179,22 @@ class Searcher:
             if not candidates:
                 return []
         hint = [self.known_charge(h, "charge_hint") for h in charge_hint if h.strip()]
-        hits = self.pipeline.rank(Query(qid, text, hint_charges=hint), candidates, k)
+        query = Query(qid, text, hint_charges=hint)
+        hits = self.pipeline.rank(query, candidates, k)
         cases = self.store.get_many([h.case_id for h in hits], text_fields=SUMMARY_FIELDS)
-        return _link_instances([self._hit(h, case) for h, case in zip(hits, cases, strict=True)])
+        circ = extract_circumstances(text)
+        return _link_instances([self._hit(h, case, query, circ) for h, case in zip(hits, cases, strict=True)])
 
     def predict(self, text: str) -> LawPrediction:
         """The law a case's facts fall under, from the facts alone: LAP's articles (with an LCM-LAI model),
         the charges (:class:`~lcr.rerank.query_charges.ChargePredictor`) and the sentencing circumstances."""
-        if not text or not text.strip():
-            raise BadQuery("the text is empty: give the facts of a case")
+        _check_text(text)
         query = Query("predict", text)
         articles = self.stages.lcm.predicted_articles(query) if self.stages.lcm is not None else []
         charges = self.stages.charges.predict(query) if self.stages.charges is not None else {}
-        return LawPrediction(articles, [PredictedCharge(c, p) for c, p in list(charges.items())[:PREDICTED_CHARGES]],
-                             extract_circumstances(text).labels())
+        shown_articles, shown_charges = shown_predictions(
+            articles, [PredictedCharge(c, p) for c, p in list(charges.items())[:PREDICTED_CHARGES]])
+        return LawPrediction(shown_articles, shown_charges, extract_circumstances(text).labels())
 
     def similar(self, case_id: str, k: int = 10, filters: Filters | None = None) -> list[SearchHit]:
         """Cases similar to an indexed case, read from its facts only (never its reasoning)."""
@@ -200,45 +207,33 @@ class Searcher:
         return kept
 
     # -- explanations: read from the evidence the stages handed back --------------------------------
-    def _hit(self, h: ScoredCase, case: Case) -> SearchHit:
+    def _hit(self, h: ScoredCase, case: Case, query: Query, query_circ: Circumstances) -> SearchHit:
         ev = h.evidence or Evidence()
-        crim = _most_relevant_first({a.key for a in case.articles if a.statute == "刑法"},
-                                    {p.article for p in ev.predicted_articles if p.probability >= 0.3})
-        features = {k: round(v, 4) for k, v in h.features.items()}
-        contributions = {k: round(v, 4) for k, v in ev.contributions.items()}
-        matched = [{"query_sentence": p.query_sentence, "case_sentence": p.case_sentence, "weight": p.weight}
-                   for p in ev.matched_sentences]
-        predicted = [{"article": p.article, "name": p.name, "probability": round(p.probability, 4)}
-                     for p in ev.predicted_articles]
-        likely = {p.article for p in ev.predicted_articles if p.probability >= 0.3}
-        shared = [a for a in crim if a in likely]
-        why = []
-        if shared:
-            why.append("cites the articles predicted for the query: " + ", ".join(describe(a) for a in shared))
-        if contributions:
-            top = sorted(contributions.items(), key=lambda kv: -kv[1])[:3]
-            why.append("strongest signals: " + ", ".join(f"{n} ({v:+.2f})" for n, v in top))
-        charges = [{"charge": p.charge, "probability": round(p.probability, 4)} for p in ev.predicted_charges]
-        likely_charges = {p.charge for p in ev.predicted_charges if p.probability >= 0.3}
-        same = [c for c in case.charges if c in likely_charges]
-        if same:
-            why.append("convicts of the charge predicted for the query: " + "、".join(same))
-        if ev.shared_circumstances:
-            why.append("shared circumstances: " + "、".join(ev.shared_circumstances))
-        if matched:
-            why.append(f"closest facts: 「{matched[0]['query_sentence'][:40]}」 ↔ 「{matched[0]['case_sentence'][:40]}」")
-        explanation: dict = {"features": features, "articles": [describe(a) for a in crim], "why": why}
-        if matched:
-            explanation["matched_sentences"] = matched
-        if predicted:
-            explanation["predicted_articles"] = predicted
-            explanation["shared_articles"] = shared
+        articles, charges = shown_predictions(ev.predicted_articles, ev.predicted_charges)
+        likely = {a.article for a in articles}
+        crim = _most_relevant_first({a.key for a in case.articles if a.statute == "刑法"}, likely)
+        pairs = evidence_pairs(ev.matched_sentences)
+        explanation: dict = {
+            "features": {k: round(v, 4) for k, v in h.features.items()},
+            "articles": [describe(a) for a in crim],
+            "reasons": reasons(case, articles, charges, query.hint_charges, query_circ,
+                               extract_circumstances(case.facts), pairs),
+        }
+        if pairs:
+            explanation["matched_sentences"] = [
+                {"query_sentence": p.query_sentence, "case_sentence": p.case_sentence, "weight": round(p.weight, 4)}
+                for p in pairs]
+        if articles:
+            explanation["predicted_articles"] = [
+                {"article": a.article, "name": a.name, "probability": round(a.probability, 4)} for a in articles]
+            explanation["shared_articles"] = [a for a in crim if a in likely]
         if charges:
-            explanation["predicted_charges"] = charges
+            explanation["predicted_charges"] = [
+                {"charge": c.charge, "probability": round(c.probability, 4)} for c in charges]
         if ev.shared_circumstances:
             explanation["shared_circumstances"] = list(ev.shared_circumstances)
-        if contributions:
-            explanation["contributions"] = contributions
+        if ev.contributions:
+            explanation["contributions"] = {k: round(v, 4) for k, v in ev.contributions.items()}
         return SearchHit(h.case_id, h.rank, h.score, case.title, case.court, case.year, case.charges, crim,
                          case.facts[:200], explanation)
 
@@ -273,7 +268,7 @@ def _link_instances(hits: list[SearchHit]) -> list[SearchHit]:
             continue
         if key in first:
             h.explanation["same_case_as"] = first[key]
-            h.explanation.setdefault("why", []).append(f"another instance of the same case as {first[key]}")
+            h.explanation.setdefault("reasons", []).append(f"与结果 {first[key]} 为同一案件的不同审级")
         else:
             first[key] = h.case_id
     return hits

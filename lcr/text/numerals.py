@@ -38,3 +38,24 @@ def cn_numeral_to_int(s: str) -> int:
         else:  # units must decrease: 二百三百十四 is a typo, not 514
             raise BadInput(f"not a Chinese numeral: {s!r}")
     return total + (digit or 0)
+
+
+def int_to_cn(n: int) -> str:
+    """``133`` -> ``"一百三十三"``, ``10`` -> ``"十"``, ``105`` -> ``"一百零五"`` (0 <= n < 10000), as statutes
+    number their articles."""
+    if not 0 <= n < 10_000:
+        raise BadInput(f"cannot write {n} as an article numeral")
+    if n == 0:
+        return "零"
+    digits = "零一二三四五六七八九"
+    out, zero = "", False
+    for unit, name in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d, n = divmod(n, unit)
+        if d:
+            if zero:
+                out += "零"
+            out += ("" if (unit == 10 and d == 1 and not out) else digits[d]) + name
+            zero = False
+        elif out:
+            zero = True
+    return out

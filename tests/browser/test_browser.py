@@ -260,7 +260,7 @@ def test_rich_explanations_render(page: Page, server: str) -> None:
     hit = {"case_id": "x1", "rank": 1, "score": 0.875, "title": "张某危险驾驶案", "court": "某区人民法院", "year": 2019,
            "charges": ["危险驾驶罪"], "articles": ["刑法:133-1"], "snippet": "张某醉酒驾驶机动车",
            "explanation": {
-               "why": ["同为醉酒驾驶机动车", "引用相同法条：刑法第133条之一"],
+               "reasons": ["同为危险驾驶罪", "均援引刑法第一百三十三条之一"],
                "articles": ["刑法第133条之一【危险驾驶罪】"],
                "matched_sentences": [{"query_sentence": "被告人酒后驾驶机动车",
                                       "case_sentence": "张某醉酒驾驶机动车", "weight": 0.91}],
@@ -272,7 +272,7 @@ def test_rich_explanations_render(page: Page, server: str) -> None:
                 {{status: 200, headers: {{"Content-Type": "application/json"}}}})""")
     assert _search(page, FACTS) == 1
     card = page.text("[data-testid=result-card]")
-    for part in ("同为醉酒驾驶机动车", "刑法第133条之一【危险驾驶罪】", "自首", "张某危险驾驶案", "某区人民法院"):
+    for part in ("同为危险驾驶罪", "刑法第133条之一【危险驾驶罪】", "自首", "张某危险驾驶案", "某区人民法院"):
         assert part in card
     assert page.count("[data-testid=matched-pair]") == 1
     assert page.js("[...document.querySelectorAll('[data-testid=matched-pair] mark')].map(m => m.textContent)") \

@@ -157,11 +157,14 @@
     const shares = ex.contributions || {};
     const names = [...new Set([...Object.keys(features), ...Object.keys(shares)])];
     if (!names.length) return null;
-    return el("details", { class: "features" }, el("summary", {}, t("card.features")),
-      el("table", {}, names.map((name) => el("tr", {},
-        el("th", {}, name),
-        el("td", {}, name in features ? formatScore(features[name]) : ""),
-        el("td", {}, name in shares ? formatScore(shares[name]) : "")))));
+    const label = (name) => (t(`feature.${name}`) === `feature.${name}` ? name : t(`feature.${name}`));
+    return el("details", { class: "features", "data-testid": "tech-details" }, el("summary", {}, t("card.features")),
+      el("table", {},
+        el("tr", {}, el("th", {}, t("feature.name")), el("th", {}, t("feature.value")), el("th", {}, t("feature.share"))),
+        names.map((name) => el("tr", {},
+          el("td", { title: name }, label(name)),
+          el("td", {}, name in features ? formatScore(features[name]) : ""),
+          el("td", {}, name in shares ? formatScore(shares[name]) : "")))));
   }
 
   function card(hit, query) {
@@ -182,7 +185,7 @@
       named?.length ? labelled("card.articles",
         el("ul", { class: "articles", "data-testid": "result-articles" }, named.map((a) => el("li", {}, a)))) : null,
       hit.snippet ? el("p", { class: "snippet" }, highlight(hit.snippet, query)) : null,
-      ex.why?.length ? labelled("card.why", el("ul", { class: "why", "data-testid": "result-why" }, ex.why.map((w) => el("li", {}, w)))) : null,
+      ex.reasons?.length ? labelled("card.why", el("ul", { class: "why", "data-testid": "result-why" }, ex.reasons.map((w) => el("li", {}, w)))) : null,
       ex.matched_sentences?.length ? labelled("card.matched", matchedPairs(ex.matched_sentences)) : null,
       ex.shared_circumstances?.length ? labelled("card.shared", chips(ex.shared_circumstances, "circumstance")) : null,
       featureTable(ex));
