@@ -128,6 +128,8 @@ class Page:
 def chromium() -> str:
     binary = find_chromium()
     if binary is None:
+        if os.environ.get("CI") == "true":  # CI installs Chromium (.ci/run): its absence is a failure there
+            pytest.fail("no Chromium binary in CI")
         pytest.skip("no Chromium binary (apt-get install -y chromium, or set LCR_CHROMIUM)")
     return binary
 
@@ -244,14 +246,48 @@ def test_api_errors_show_in_the_error_box(page: Page, server: str) -> None:
     page.click("[data-testid=search-button]")
     page.wait("!document.querySelector('[data-testid=error-box]').hidden", "error box")
     box = page.text("[data-testid=error-box]")
-    assert "422" in box and "the request has invalid or missing fields" in box
+    assert "422" in box and "请求中有字段缺失或格式不正确" in box  # a Chinese headline for the code
     assert "year_from (2020) is after year_to (2010)" in box  # the field message, too
     assert page.count("#search-view [data-testid=result-card]") == 0
 
     page.js("location.hash = '#/case/no-such-case'")
     page.wait("!document.querySelector('[data-testid=error-box]').hidden", "error box")
-    assert "404" in page.text("[data-testid=error-box]") and "no-such-case" in page.text("[data-testid=error-box]")
+    box = page.text("[data-testid=error-box]")
+    assert "404" in box and "未找到该案例" in box and "null" not in box
     assert page.text("[data-testid=case-title]") == "no-such-case"
+    if os.environ.get("LCR_SCREENSHOTS") == "1":
+        page.screenshot(SCREENSHOTS / "error.png")
+
+    page.goto(f"{server}/")  # an empty submit is answered on the page, in Chinese, without a request
+    page.click("[data-testid=search-button]")
+    page.wait("!document.querySelector('[data-testid=error-box]').hidden", "error box")
+    assert "请先填写案件事实" in page.text("[data-testid=error-box]")
+
+
+def test_a_search_has_an_address(page: Page, server: str) -> None:
+    """Issue 26 #5: the query and filters live in the URL; reload, bookmarks and back/forward restore them."""
+    page.goto(f"{server}/")
+    page.js("document.querySelector('#search-form [name=court]').value = '人民法院'")
+    assert _search(page, FACTS) >= 1
+    address = page.js("location.hash")
+    assert address.startswith("#/search?") and "court=" in address
+    assert page.js("new URLSearchParams(location.hash.slice(9)).get('q')") == FACTS
+    first = page.js("document.querySelector('#search-view [data-testid=result-card]').dataset.caseId")
+
+    page.goto("about:blank", ready="true")  # a fresh load, as a bookmark or a reload is
+    page.goto(f"{server}/{address}", ready="document.querySelectorAll('#search-view [data-testid=result-card]').length")
+    assert page.js("document.querySelector('[data-testid=facts-input]').value") == FACTS
+    assert page.js("document.querySelector('#search-form [name=court]').value") == "人民法院"
+    assert page.js("document.querySelector('#search-view [data-testid=result-card]').dataset.caseId") == first
+
+    page.click("#search-view [data-testid=result-card] .snippet")
+    page.wait("location.hash.startsWith('#/case/')", "case page")
+    page.js("history.back()")
+    page.wait("location.hash.startsWith('#/search?') && !document.querySelector('#search-view').hidden",
+              "back to the search")
+    assert page.count("#search-view [data-testid=result-card]") >= 1
+    page.js("history.forward()")
+    page.wait("location.hash.startsWith('#/case/')", "forward to the case")
 
 
 def test_rich_explanations_render(page: Page, server: str) -> None:
@@ -278,6 +314,15 @@ def test_rich_explanations_render(page: Page, server: str) -> None:
     assert page.js("[...document.querySelectorAll('[data-testid=matched-pair] mark')].map(m => m.textContent)") \
         == ["驾驶机动车", "驾驶机动车"]
     assert "危险驾驶罪 97%" in page.text("[data-testid=predictions]")
+    # the numbers sit behind a 技术细节 toggle, with Chinese headers and feature names
+    assert not page.js("document.querySelector('[data-testid=tech-details]').open")
+    page.click("[data-testid=tech-details] summary")
+    page.wait("document.querySelector('[data-testid=tech-details]').open", "technical details open")
+    details = page.text("[data-testid=tech-details]")
+    for part in ("技术细节", "排序特征", "取值", "对得分的贡献", "BM25（事实）"):
+        assert part in details
+    if os.environ.get("LCR_SCREENSHOTS") == "1":
+        page.screenshot(SCREENSHOTS / "explanations.png")
 
 
 def test_language_toggle_is_remembered(page: Page, server: str) -> None:

@@ -7,7 +7,8 @@
   const LABELS = window.LCR_LABELS;
   const LANG_KEY = "lcr.lang";
   let lang = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
-  const state = { query: "", search: null, caseId: null, caseData: null, caseFailed: false, similar: null };
+  const state = { query: "", search: null, searched: null, caseId: null, caseData: null, caseFailed: false,
+                  similar: null };
 
   const $ = (selector, root = document) => root.querySelector(selector);
   const t = (key, vars = {}) =>
@@ -63,7 +64,7 @@
 
   class ApiError extends Error {
     constructor(status, body) {
-      super(body?.detail || `HTTP ${status}`);
+      super(typeof body?.detail === "string" ? body.detail : "");
       this.status = status;
       this.error = body?.error || "";
       this.fields = Array.isArray(body?.fields) ? body.fields : [];
@@ -101,18 +102,32 @@
 
   // --- errors and busy state -----------------------------------------------------------------------
 
+  /** A Chinese (or English) headline for every error the API or the network can give. */
+  function errorHeadline(err) {
+    for (const key of [`error.${err.error}`, `error.${err.status}`]) {
+      if (t(key) !== key) return t(key);
+    }
+    return err.status >= 500 ? t("error.500") : t("error.title");
+  }
+
+  const fieldLabel = (loc) => {
+    const key = `field.${loc.join(".")}`;
+    return t(key) === key ? loc.join(".") : t(key);
+  };
+
   function showError(err) {
     const box = $("#error");
-    const code = [err.status || "", err.error].filter(Boolean).join(" ");
     const fields = (err.fields || []).map((field) => {
       const loc = (field.loc || []).filter((part, i) => !(i === 0 && (part === "body" || part === "query")));
-      return el("li", {}, el("code", {}, loc.join(".")), " ", field.msg);
+      return el("li", {}, el("strong", {}, fieldLabel(loc)), " ", field.msg);
     });
-    box.replaceChildren(
-      el("strong", {}, t("error.title"), code ? ` (${code})` : ""),
-      el("p", { "data-testid": "error-detail" }, err.message),
+    const detail = err.message && err.message !== errorHeadline(err) ? err.message : "";
+    box.replaceChildren(...[  // replaceChildren writes a null out as the text "null": drop absent parts
+      el("strong", { "data-testid": "error-headline" }, errorHeadline(err)),
+      detail ? el("p", { "data-testid": "error-detail" }, detail) : null,
       fields.length ? el("ul", { "data-testid": "error-fields" }, fields) : null,
-    );
+      err.status ? el("p", { class: "error-code" }, `HTTP ${err.status}${err.error ? ` · ${err.error}` : ""}`) : null,
+    ].filter(Boolean));
     box.hidden = false;
   }
 
@@ -239,6 +254,7 @@
   }
 
   async function showCase(caseId) {
+    $("[data-testid=back-link]").setAttribute("href", state.searchHash || "#/");
     $("#search-view").hidden = true;
     $("#case-view").hidden = false;
     if (state.caseId === caseId && state.caseData) return;
@@ -267,17 +283,56 @@
 
   // --- forms -------------------------------------------------------------------------------------
 
+  /** A search's address: #/search?q=…&k=…&charges=…; reload, bookmarks and back/forward restore it. */
+  const SEARCH_FIELDS = ["q", "k", "hint", "charges", "articles", "court", "year_from", "year_to"];
+
+  function formParams(form) {
+    const f = form.elements;
+    const params = new URLSearchParams();
+    const set = (name, value) => { if (String(value).trim()) params.set(name, String(value).trim()); };
+    set("q", f.text.value);
+    set("k", f.k.value);
+    set("hint", splitList(f.charge_hint.value).join(","));
+    set("charges", splitList(f.charges.value).join(","));
+    set("articles", splitList(f.articles.value).join(","));
+    for (const name of ["court", "year_from", "year_to"]) set(name, f[name].value);
+    return params;
+  }
+
+  function fillForm(form, params) {
+    const f = form.elements;
+    const names = { q: "text", hint: "charge_hint" };
+    for (const key of SEARCH_FIELDS) {
+      const input = f[names[key] || key];
+      if (key === "k") input.value = params.get("k") || input.defaultValue;
+      else input.value = params.get(key) || "";
+    }
+  }
+
   function onSearch(event) {
     event.preventDefault();
     const form = event.currentTarget;
-    const text = form.elements.text.value.trim();
-    const body = { text, k: Number(form.elements.k.value) };
+    if (!form.elements.text.value.trim()) {
+      showError({ error: "EmptyQuery", status: 0, message: "", fields: [] });
+      return;
+    }
+    const hash = `#/search?${formParams(form)}`;
+    if (location.hash === hash) runSearch(form, new URLSearchParams(hash.slice(9)));
+    else location.hash = hash;  // route() runs it, and the browser's history keeps it
+  }
+
+  function runSearch(form, params) {
+    const text = params.get("q") || "";
+    const body = { text, k: Number(params.get("k") || form.elements.k.defaultValue) };
     const filters = readFilters(form);
     if (Object.keys(filters).length) body.filters = filters;
-    const hint = splitList(form.elements.charge_hint.value);
+    const hint = splitList(params.get("hint") || "");
     if (hint.length) body.charge_hint = hint;
+    state.searched = params.toString();
     busy(form, async () => {
-      state.search = await api("/v1/search", { method: "POST", body: JSON.stringify(body) });
+      const data = await api("/v1/search", { method: "POST", body: JSON.stringify(body) });
+      if (state.searched !== params.toString()) return;  // a newer search was started meanwhile
+      state.search = data;
       state.query = text;
       renderSearch();
     });
@@ -314,8 +369,15 @@
   function route() {
     hideError();
     const match = location.hash.match(/^#\/case\/(.+)$/);
-    if (match) showCase(decodeURIComponent(match[1]));
-    else showSearch();
+    if (match) return showCase(decodeURIComponent(match[1]));
+    showSearch();
+    if (location.hash.startsWith("#/search?")) {
+      state.searchHash = location.hash;
+      const params = new URLSearchParams(location.hash.slice(9));
+      const form = $("#search-form");
+      fillForm(form, params);
+      if (params.get("q") && params.toString() !== state.searched) runSearch(form, params);
+    }
   }
 
   for (const slot of document.querySelectorAll(".filters-slot")) {
