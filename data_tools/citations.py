@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 
 from lcr.errors import BadInput
+from lcr.numerals import NUMERAL_CHARS, cn_numeral_to_int
 from lcr.records import ArticleRef
-from lcr.text.numerals import NUMERAL_CHARS, cn_numeral_to_int
 
 _NUM = rf"[{NUMERAL_CHARS}]+"
 

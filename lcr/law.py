@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lcr.errors import BadInput
-from lcr.text.numerals import NUMERAL_CHARS, cn_numeral_to_int
+from lcr.numerals import NUMERAL_CHARS, cn_numeral_to_int
 
 STATUTE = "刑法"
 

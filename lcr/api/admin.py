@@ -29,6 +29,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from data_tools.registry import CORPUS_FORMATS, iter_corpus
+from lcr.api.models import ADMIN_RESPONSES, ERROR_RESPONSES
 from lcr.index.bundle import MODEL, RERANKER, DenseConfig, build_index
 from lcr.index.manifest import Manifest
 from lcr.pipeline import Searcher
@@ -78,7 +79,7 @@ def _admin(request: Request,
 
 
 AdminDep = Annotated[AdminState, Depends(_admin)]
-router = APIRouter(prefix="/admin", tags=["admin"])
+router = APIRouter(prefix="/admin", tags=["admin"], responses={**ERROR_RESPONSES, **ADMIN_RESPONSES})
 
 
 def _inside_roots(corpus: str, roots: Sequence[Path]) -> Path:

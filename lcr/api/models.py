@@ -39,6 +39,27 @@ class ErrorResponse(BaseModel):
     fields: list[FieldError] | None = Field(None, description="The bad fields (422 only).")
 
 
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
+#: What every route may answer besides its success, all in the one :class:`ErrorResponse` shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("The body is not valid JSON or not UTF-8 (``detail`` says where)."),
+    413: _error("The body is over 256 KB (``PayloadTooLarge``)."),
+    415: _error("The body is not ``application/json`` in UTF-8 (``UnsupportedMediaType``)."),
+    422: _error("Invalid or missing fields (``ValidationError``), or an unusable query (``BadQuery``, "
+                "``BadInput``); ``fields`` names each."),
+    500: _error("The server failed (``InternalError``); the cause is in its log."),
+    503: _error("No index is being served (``IndexMissing``)."),
+}
+ADMIN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _error("No admin token given (``Unauthorized``)."),
+    403: _error("Wrong admin token, or a corpus outside the allowed folders (``Forbidden``)."),
+    409: _error("A rebuild is already running (``Conflict``)."),
+}
+
+
 # --- health -------------------------------------------------------------------------------------
 
 

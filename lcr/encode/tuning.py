@@ -78,7 +78,7 @@ class TuningConfig:
 
 
 #: The recipe the shipped legal encoder was trained with.
-SHIPPED_RECIPE = Path(__file__).resolve().parents[1] / "resources" / "configs" / "legal-encoder.json"
+SHIPPED_RECIPE = Path(__file__).resolve().parents[1] / "resources" / "recipes" / "legal-encoder.json"
 
 
 def load_tuning_config(path: Path | None = None) -> TuningConfig:

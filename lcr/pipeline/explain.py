@@ -16,9 +16,9 @@ import re
 from collections.abc import Sequence
 
 from lcr.law import STATUTE, criminal_law, describe
+from lcr.numerals import int_to_cn
 from lcr.records import Case, PredictedArticle, PredictedCharge, SentencePair
 from lcr.text.circumstances import DRUNK_DRIVING, FLAG_LABELS, FLAGS, Circumstances
-from lcr.text.numerals import int_to_cn
 
 #: Predicted articles and charges below this probability are not shown (nor used in reasons).
 SHOWN_PROBABILITY = 0.2

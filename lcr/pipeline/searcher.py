@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from data_tools.charges import normalise_charge, official_charges
 from lcr.errors import BadQuery
 from lcr.index.bundle import MODEL, RERANKER, IndexBundle
 from lcr.index.casestore import normalise_charge as store_key
@@ -147,8 +148,6 @@ class Searcher:
         """``name`` as a charge this index or the Criminal Law knows (a partial selective-charge name such as
         贩卖毒品罪 becomes its official name); anything else is a :class:`BadQuery` naming the nearest
         valid names (the statute's 469 and the index's own)."""
-        from data_tools.charges import normalise_charge, official_charges
-
         name = name.strip()
         stored = self._charge_keys()
         if store_key(name) in stored:

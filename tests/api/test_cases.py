@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -40,7 +42,13 @@ def test_similar_takes_the_search_filters_and_up_to_50(client: TestClient, case_
     assert all("危险驾驶罪" in h["charges"] for h in r.json()["results"])
     assert client.get(f"/v1/cases/{case_id}/similar", params={"k": 51}).status_code == 422
     bad = client.get(f"/v1/cases/{case_id}/similar", params={"year_from": 2020, "year_to": 2010})
-    assert bad.status_code == 422 and "after year_to" in bad.json()["detail"]
+    # the same error, name and fields as a search gives for the same filters (issue 26 #11)
+    assert bad.status_code == 422 and bad.json()["error"] == "ValidationError"
+    assert "after year_to" in json.dumps(bad.json()["fields"]) and bad.json()["fields"][0]["loc"][0] == "query"
+    searched = client.post("/v1/search", json={"text": "被告人", "filters": {"year_from": 2020, "year_to": 2010}})
+    assert searched.json()["error"] == bad.json()["error"]
+    article = client.get(f"/v1/cases/{case_id}/similar", params={"articles": "刑法:999"})
+    assert article.status_code == 422 and article.json()["error"] == "ValidationError" and article.json()["fields"]
 
 
 def test_unknown_case_is_404_with_error_body(client: TestClient) -> None:

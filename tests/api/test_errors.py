@@ -64,3 +64,48 @@ def test_articles_predict_gives_charges_and_circumstances(client: TestClient) ->
     assert body["charges"] and body["charges"][0]["charge"] == "危险驾驶罪"
     assert "自首" in body["circumstances"] and any(c.startswith("醉驾") for c in body["circumstances"])
     assert client.post("/v1/articles/predict", json={"text": ""}).status_code == 422
+
+
+def test_a_chunked_body_over_the_limit_is_413(client: TestClient) -> None:
+    """Issue 26 #12: no Content-Length (chunked) over 256 KB is a 413, not a 400 parse error."""
+    payload = json.dumps({"text": "被告人" * (MAX_BODY_BYTES // 3)}, ensure_ascii=False).encode()
+
+    def chunks():
+        for i in range(0, len(payload), 16_384):
+            yield payload[i : i + 16_384]
+
+    r = client.post("/v1/search", content=chunks(), headers={"Content-Type": "application/json"})
+    assert "content-length" not in {k.lower() for k in r.request.headers}
+    assert r.status_code == 413 and _shape(r)["error"] == "PayloadTooLarge"
+    small = json.dumps({"text": "被告人酒后驾驶机动车"}, ensure_ascii=False).encode()
+    r = client.post("/v1/search", content=iter([small[:10], small[10:]]), headers={"Content-Type": "application/json"})
+    assert r.status_code == 200  # a chunked body within the limit is read as any other
+
+
+def test_a_charset_other_than_utf8_says_what_is_accepted(client: TestClient) -> None:
+    body = json.dumps({"text": "被告人酒后驾驶"}, ensure_ascii=False).encode("gbk")
+    r = client.post("/v1/search", content=body, headers={"Content-Type": "application/json; charset=gbk"})
+    assert r.status_code == 415 and "utf-8" in r.json()["detail"].lower() and "gbk" in r.json()["detail"]
+    ok = client.post("/v1/search", content=body.decode("gbk").encode(),
+                     headers={"Content-Type": "application/json; charset=UTF-8"})
+    assert ok.status_code == 200
+
+
+def test_malformed_json_names_line_and_column(client: TestClient) -> None:
+    r = client.post("/v1/search", content='{\n  "text": "被告人",\n  "k": ,\n}',
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and _shape(r)["error"] == "BadRequest"
+    assert "line 3, column 8" in r.json()["detail"]
+
+
+def test_every_route_documents_the_one_error_model(client: TestClient) -> None:
+    """Issue 26 #11: every 4xx/5xx of every route is the ErrorResponse schema (not HTTPValidationError)."""
+    schema = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in json.dumps(schema)
+    for path, ops in schema["paths"].items():
+        for method, op in ops.items():
+            errors = {code: r for code, r in op["responses"].items() if code[0] in "45"}
+            assert {"413", "415", "422", "500"} <= set(errors), (method, path, sorted(errors))
+            for code, r in errors.items():
+                ref = r["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/ErrorResponse"), (method, path, code, ref)

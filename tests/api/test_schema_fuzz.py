@@ -1,5 +1,6 @@
 """Property-based fuzzing of every operation in the OpenAPI schema (schemathesis strategies driven by
-hypothesis, in process): whatever the input, the API answers with a 2xx or 4xx, never a 5xx."""
+hypothesis, in process): whatever the input, the API answers with a 2xx or 4xx, never a 5xx, and every
+answer (errors included) is the one its schema documents."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from lcr.api import create_app
 
@@ -27,5 +33,7 @@ def test_no_operation_answers_5xx(operations):
         def check(case):
             response = case.call()
             assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:300])
+            case.validate_response(response, checks=[status_code_conformance, response_schema_conformance,
+                                                      content_type_conformance])
 
         check()

@@ -65,7 +65,7 @@ def test_page_labels_exist_in_both_languages(client: TestClient) -> None:
     labels = client.get("/static/i18n.js").text
     zh, en = labels.split("\n  en: {")
     used = set(re.findall(r'data-i18n(?:-placeholder)?="([\w.]+)"', html))
-    used |= set(re.findall(r't\("([\w.]+)"', client.get("/static/app.js").text))
+    used |= set(re.findall(r'\bt\("([\w.]+)"', client.get("/static/app.js").text))
     for key in used:
         assert f'"{key}":' in zh and f'"{key}":' in en, key
 

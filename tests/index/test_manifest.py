@@ -53,11 +53,11 @@ def test_corpus_checksum_is_order_independent_and_content_sensitive() -> None:
 def test_atomic_build_success_replaces_target(tmp_path: Path) -> None:
     target = tmp_path / "index"
     target.mkdir()
-    (target / "old.txt").write_text("old")
+    (target / "cases.sqlite").write_text("old")
     (target / "manifest.json").write_text("{}")  # an lcr artifact: replaceable
     with atomic_build(target) as building:
         assert building.name.startswith("index.building-") and building.parent == tmp_path
-        assert (target / "old.txt").exists()  # readers still see the old index while building
+        assert (target / "cases.sqlite").exists()  # readers still see the old index while building
         (building / "new.txt").write_text("new")
     assert [p.name for p in tmp_path.iterdir()] == ["index"]
     assert [p.name for p in target.iterdir()] == ["new.txt"]  # the old files went with the old index
@@ -66,13 +66,13 @@ def test_atomic_build_success_replaces_target(tmp_path: Path) -> None:
 def test_atomic_build_failure_keeps_old_target(tmp_path: Path) -> None:
     target = tmp_path / "index"
     target.mkdir()
-    (target / "old.txt").write_text("old")
+    (target / "cases.sqlite").write_text("old")
     (target / "manifest.json").write_text("{}")  # an lcr artifact: replaceable
     with pytest.raises(RuntimeError), atomic_build(target) as building:
         (building / "half.txt").write_text("half")
         raise RuntimeError("build failed")
     assert [p.name for p in tmp_path.iterdir()] == ["index"]
-    assert sorted(p.name for p in target.iterdir()) == ["manifest.json", "old.txt"]
+    assert sorted(p.name for p in target.iterdir()) == ["cases.sqlite", "manifest.json"]
 
 
 def test_atomic_build_creates_missing_target(tmp_path: Path) -> None:

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
+from lcr.api.models import ERROR_RESPONSES
 from lcr.api.routes import articles, cases, health, search
 
-api_router = APIRouter()
+api_router = APIRouter(responses=ERROR_RESPONSES)
 api_router.include_router(health.router)
 api_router.include_router(search.router)
 api_router.include_router(cases.router)

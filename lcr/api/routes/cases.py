@@ -10,11 +10,20 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from lcr.api.deps import SearcherDep
-from lcr.api.models import DEFAULT_K, MAX_SIMILAR, CaseDetail, ErrorResponse, Hit, SimilarResponse
+from lcr.api.models import (
+    DEFAULT_K,
+    MAX_SIMILAR,
+    CaseDetail,
+    ErrorResponse,
+    Hit,
+    SearchFilters,
+    SimilarResponse,
+)
 from lcr.law import ARTICLE_FORMS
-from lcr.pipeline import Filters
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses={404: {"model": ErrorResponse}})
 
@@ -39,7 +48,11 @@ def similar(
     year_to: Annotated[int | None, Query(description="Latest judgment year.")] = None,
 ) -> SimilarResponse:
     """Cases similar to an indexed one (from its facts only), with the same filters as a search."""
-    filters = Filters(charges, articles, court, year_from, year_to)  # BadQuery -> the same 400 as search
+    try:  # the search's own filter model: a bad filter is the same 422 ValidationError, with its fields
+        filters = SearchFilters(charges=charges, articles=articles, court=court, year_from=year_from,
+                                year_to=year_to).to_filters()
+    except ValidationError as e:
+        raise RequestValidationError([{**err, "loc": ("query", *err["loc"])} for err in e.errors()]) from None
     start = time.perf_counter()
     hits = searcher.similar(case_id, k, filters)
     took_ms = (time.perf_counter() - start) * 1000

@@ -289,13 +289,13 @@
   function formParams(form) {
     const f = form.elements;
     const params = new URLSearchParams();
-    const set = (name, value) => { if (String(value).trim()) params.set(name, String(value).trim()); };
-    set("q", f.text.value);
-    set("k", f.k.value);
-    set("hint", splitList(f.charge_hint.value).join(","));
-    set("charges", splitList(f.charges.value).join(","));
-    set("articles", splitList(f.articles.value).join(","));
-    for (const name of ["court", "year_from", "year_to"]) set(name, f[name].value);
+    const add = (name, value) => { if (String(value).trim()) params.set(name, String(value).trim()); };
+    add("q", f.text.value);
+    add("k", f.k.value);
+    add("hint", splitList(f.charge_hint.value).join(","));
+    add("charges", splitList(f.charges.value).join(","));
+    add("articles", splitList(f.articles.value).join(","));
+    for (const name of ["court", "year_from", "year_to"]) add(name, f[name].value);
     return params;
   }
 
