@@ -236,6 +236,7 @@ def _cases_from_files(folder: Path, reporter: Reporter, encoding: str) -> Iterat
         case = reporter.accept(path, None, _case, cid, obj, context=f"candidate {cid}: ")
         if case is not None:
             yield case
+    reporter.summarise_repeats()
 
 
 def iter_lecard_v1_cases(

@@ -194,6 +194,7 @@ def _records(
             obj = read_json_record(path, reporter, encoding)
             if obj is not None:
                 yield path, None, path.stem, obj
+        reporter.summarise_repeats()
     else:
         for lineno, obj in read_json_lines(source, reporter, encoding):
             yield source, lineno, None, obj

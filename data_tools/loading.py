@@ -59,15 +59,28 @@ class Reporter:
             raise BadInput(f"on_error must be 'skip' or 'raise', got {on_error!r}")
         self.on_error = on_error
         self.report = report if report is not None else LoadReport()
+        self._repeats: dict[str, int] = {}
 
-    def problem(self, path: Path | str, line: int | None, message: str) -> None:
-        """A record that cannot be used: raise, or log it and count it as skipped."""
+    def problem(self, path: Path | str, line: int | None, message: str, repeat: str | None = None) -> None:
+        """A record that cannot be used: raise, or log it and count it as skipped. Problems sharing a
+        ``repeat`` key (one cause, such as a whole file in another encoding) are logged once; the count of
+        the others is logged by :meth:`summarise_repeats`."""
         problem = Problem(str(path), line, message)
         if self.on_error == "raise":
             raise BadInput(str(problem))
-        logger.warning("skipped %s", problem)
+        if repeat is None or repeat not in self._repeats:
+            logger.warning("skipped %s", problem)
+        if repeat is not None:
+            self._repeats[repeat] = self._repeats.get(repeat, -1) + 1
         self.report.problems.append(problem)
         self.report.skipped += 1
+
+    def summarise_repeats(self) -> None:
+        """One warning per repeated cause: how many more records it skipped."""
+        for cause, more in self._repeats.items():
+            if more:
+                logger.warning("skipped %d more records: %s", more, cause)
+        self._repeats.clear()
 
     def accept(self, path: Path | str, line: int | None, build: Callable[..., R], *args: Any,
                context: str = "") -> R | None:
@@ -100,9 +113,9 @@ def require_file(path: Path) -> Path:
 class _Unparsable(Exception):
     """Bytes that are not a JSON value: ``line`` (1-based, within the bytes given) and why."""
 
-    def __init__(self, line: int, message: str) -> None:
+    def __init__(self, line: int, message: str, repeat: str | None = None) -> None:
         super().__init__(message)
-        self.line, self.message = line, message
+        self.line, self.message, self.repeat = line, message, repeat
 
 
 def _parse_json(path: Path, raw: bytes, encoding: str) -> Any:
@@ -111,8 +124,9 @@ def _parse_json(path: Path, raw: bytes, encoding: str) -> Any:
     except UnicodeDecodeError as err:
         raise _Unparsable(
             raw[: err.start].count(b"\n") + 1,
-            f"not valid {encoding} text (byte {err.start}); pass encoding= (e.g. 'gb18030') if "
-            f"{path.name} uses another encoding",
+            f"not valid {encoding} text (byte {err.start}); if {path.name} uses another encoding, name it "
+            f"with --encoding (Python: encoding=), e.g. --encoding gb18030 for GBK text",
+            repeat=f"lines of {path} not valid {encoding} text",
         ) from err
     try:
         return json.loads(text)
@@ -140,7 +154,7 @@ def read_json_lines(
                 try:
                     obj = _parse_json(path, raw, encoding)
                 except _Unparsable as err:
-                    reporter.problem(path, lineno, err.message)
+                    reporter.problem(path, lineno, err.message, err.repeat)
                     continue
                 if not isinstance(obj, dict):
                     reporter.problem(path, lineno, f"expected a JSON object, got {type(obj).__name__}")
@@ -149,6 +163,7 @@ def read_json_lines(
         except (OSError, EOFError) as err:
             reporter.report.read += 1  # the unreadable rest counts as one bad record
             reporter.problem(path, lineno + 1, f"unreadable ({err}); rest of file not read")
+    reporter.summarise_repeats()
 
 
 def read_json_record(path: Path, reporter: Reporter, encoding: str = "utf-8") -> dict[str, Any] | None:
@@ -158,7 +173,7 @@ def read_json_record(path: Path, reporter: Reporter, encoding: str = "utf-8") ->
     try:
         obj = _parse_json(path, path.read_bytes(), encoding)
     except _Unparsable as err:
-        reporter.problem(path, err.line, err.message)
+        reporter.problem(path, err.line, err.message, err.repeat and f"files not valid {encoding} text")
         return None
     except OSError as err:
         reporter.problem(path, None, f"unreadable ({err})")

@@ -97,7 +97,13 @@ def index_build(
     from data_tools.loading import LoadReport
     from data_tools.registry import iter_corpus
     from lcr.errors import BadInput
-    from lcr.index.bundle import LEXICAL_KINDS, VECTOR_KINDS, DenseConfig, build_index
+    from lcr.index.bundle import (
+        LEXICAL_KINDS,
+        VECTOR_KINDS,
+        DenseConfig,
+        build_index,
+        rejection_check,
+    )
     from lcr.index.dense import FAISS_KINDS
     from lcr.index.manifest import check_replaceable
 
@@ -124,15 +130,9 @@ def index_build(
              if model is not None else None)
     check_replaceable(out, force)
 
-    def validate(n_cases: int) -> None:
-        if report.read and report.skipped > max_rejected * report.read:
-            first = f"; first: {report.problems[0]}" if report.problems else ""
-            raise BadInput(f"{report.skipped} of {report.read} records of {data} are bad (more than "
-                           f"--max-rejected {max_rejected:g}){first}; nothing was built (is --format right?)")
-
     manifest = build_index(cases, out, [f.strip() for f in fields.split(",") if f.strip()], dense,
-                           source=f"{fmt}:{data}", force=force, validate=validate,
-                           lexical_backend=lexical)  # type: ignore[arg-type]
+                           source=f"{fmt}:{data}", force=force, validate=rejection_check(report, max_rejected, str(data)),
+                           lexical_backend=lexical, max_rejected=max_rejected)  # type: ignore[arg-type]
     typer.echo(f"built {out}: {manifest.counts}; corpus checksum {manifest.corpus_checksum[:12]}")
     if report.skipped:
         typer.echo(f"skipped {report.skipped} bad records, e.g. {report.problems[0]}", err=True)

@@ -14,8 +14,6 @@ Off unless the server is given an admin token (``LCR_ADMIN_TOKEN``); every admin
 from __future__ import annotations
 
 import secrets
-import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -28,10 +26,10 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
+from data_tools.loading import LoadReport
 from data_tools.registry import CORPUS_FORMATS, iter_corpus
 from lcr.api.models import ADMIN_RESPONSES, ERROR_RESPONSES
-from lcr.index.bundle import MODEL, RERANKER, DenseConfig, build_index
-from lcr.index.manifest import Manifest
+from lcr.index.bundle import rebuild_index
 from lcr.pipeline import Searcher
 from lcr.records import Case
 
@@ -117,39 +115,21 @@ def job_status(job_id: str, state: AdminDep) -> Job:
 def _run(app: FastAPI, job: Job, corpus: Path, fmt: str) -> None:
     job.status, job.started = "running", time.time()
     live: Searcher = app.state.searcher
-    folder = live.index_dir
-    scratch = Path(tempfile.mkdtemp(prefix="lcr-rebuild-"))
     try:
-        manifest = Manifest.load(folder)
-        dense = None
-        if "dense" in manifest.config:
-            cfg = manifest.config["dense"]
-            reranker = folder / RERANKER if (folder / RERANKER).is_dir() else None
-            dense = DenseConfig(_kept(folder / MODEL, scratch), cfg["encoder"], cfg["max_sentences"],
-                                cfg["article_weight"], _kept(reranker, scratch) if reranker else None)
-
         def counted(cases: Iterator[Case]) -> Iterator[Case]:
             for case in cases:
                 job.cases_read += 1
                 yield case
 
-        build_index(counted(iter_corpus(fmt, corpus)), folder, manifest.config.get("fields", ["facts"]), dense,
-                    source=f"{fmt}:{corpus}", show_progress=False)
-        app.state.searcher = Searcher.open(folder)  # one assignment: requests in flight keep the old one
+        report = LoadReport()
+        rebuild_index(live.index_dir, counted(iter_corpus(fmt, corpus, report=report)), report, f"{fmt}:{corpus}")
+        app.state.searcher = Searcher.open(live.index_dir)  # one assignment: requests in flight keep the old one
         job.index_created = app.state.searcher.manifest.created
         job.status = "succeeded"
     except Exception as exc:  # the job reports any failure; the old index keeps serving
         job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
         job.finished = time.time()
-
-
-def _kept(model_dir: Path, scratch: Path) -> Path:
-    """A copy of a model folder outside the index (the build replaces the index folder it is read from)."""
-    copy = scratch / model_dir.name
-    shutil.copytree(model_dir, copy)
-    return copy
 
 
 def install_admin(app: FastAPI, token: str | None, corpus_roots: Sequence[Path], prefix: str) -> None:

@@ -15,13 +15,15 @@ Everything converted is cached under ``cache_dir()/models/<checkpoint id>/`` and
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import struct
 import tempfile
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -426,12 +428,29 @@ def onnx_path(model_dir: Path, backend: str) -> Path:
     out = model_dir / filename
     if out.exists():
         return out
-    with tempfile.TemporaryDirectory(dir=model_dir) as tmp:
+    log.info("preparing the %s model once (about a minute)", backend)
+    with tempfile.TemporaryDirectory(dir=model_dir) as tmp, _quiet_export():
         fp32, staged = Path(tmp) / "model.onnx", Path(tmp) / filename
         export_onnx_fp32(model_dir, fp32)
         quantise(fp32, staged)
         os.replace(staged, out)
     return out
+
+
+@contextlib.contextmanager
+def _quiet_export() -> Iterator[None]:
+    """The exporter's tracer warnings (about shapes this fixed graph does not vary) and ORT's advice to
+    pre-process before quantising are for model authors, not users: silenced while exporting."""
+    root = logging.getLogger()
+    level = root.level
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", module=r"(torch|transformers|onnx|onnxruntime)(\.|$)")
+        warnings.filterwarnings("ignore", message=r".*(trace|Exporting aten|pre-processing|legacy TorchScript)")
+        root.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            root.setLevel(level)
 
 
 class FastE5Encoder:

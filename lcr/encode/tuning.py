@@ -270,7 +270,7 @@ def _step_loss(run: _Run, data: _Batchable, states: LayerStates, picked: list[in
         r = _encode_groups(run.model, states, [data.reasoning_rows[picked[k]] for k in with_r])
         parts["reasoning"] = _info_nce(d[with_r], r, cfg.temperature)
     loss = sum(w[k] * v for k, v in parts.items())
-    return loss, {k: float(v) for k, v in parts.items()}
+    return loss, {k: float(v.detach()) for k, v in parts.items()}
 
 
 @torch.no_grad()

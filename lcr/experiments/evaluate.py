@@ -81,7 +81,13 @@ def config_suffix(config: Path | None) -> str:
     if cfg.train.max_sentences != shipped.train.max_sentences:
         suffix += f".s{cfg.train.max_sentences}"
     suffix += "" if cfg.lcm_variant == shipped.lcm_variant else f".{cfg.lcm_variant}"
-    return suffix + ("" if cfg.encoder == shipped.encoder else f".{cfg.encoder}")
+    return suffix + ("" if cfg.encoder == shipped.encoder else f".{_encoder_label(cfg.encoder)}")
+
+
+def _encoder_label(spec: str) -> str:
+    """An encoder spec as a name part: ``e5-onnx-int8`` as is, ``e5-torch:legal`` (a delta) ``e5-legal``."""
+    base, _, delta = spec.partition(":")
+    return f"e5-{Path(delta).name}" if delta else base
 
 
 def run_path(dataset: str, protocol: str, system: str, queries: str) -> Path:

@@ -10,10 +10,11 @@ import hashlib
 import json
 import logging
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -163,14 +164,39 @@ class IndexBundle:
         return out
 
 
+class LoadCounts(Protocol):
+    """What a loader's report says (``data_tools.loading.LoadReport``): records read and skipped."""
+
+    read: int
+    skipped: int
+    problems: list
+
+
+#: The share of bad corpus records above which a build is abandoned (``lcr index build --max-rejected``).
+MAX_REJECTED = 0.1
+
+
+def rejection_check(report: LoadCounts, max_rejected: float, source: str) -> Callable[[int], None]:
+    """A ``validate`` for :func:`build_index`: refuse a corpus with more than ``max_rejected`` bad records."""
+
+    def validate(n_cases: int) -> None:
+        if report.read and report.skipped > max_rejected * report.read:
+            first = f"; first: {report.problems[0]}" if report.problems else ""
+            raise BadInput(f"{report.skipped} of {report.read} records of {source} are bad (more than "
+                           f"--max-rejected {max_rejected:g}){first}; nothing was built (is --format right?)")
+
+    return validate
+
+
 def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAULT_FIELDS,
                 dense: DenseConfig | None = None, source: str = "", show_progress: bool = True,
                 force: bool = False, validate: Callable[[int], None] | None = None,
-                lexical_backend: LexicalKind = "tantivy") -> Manifest:
+                lexical_backend: LexicalKind = "tantivy", max_rejected: float = MAX_REJECTED) -> Manifest:
     """Build a complete index folder at ``out`` (atomically: the old one serves until this succeeds).
     ``out`` must be absent, empty or an lcr index unless ``force``. ``validate`` is called with the number
     of cases read, before anything else is built: raising there abandons the build (the old index stays).
-    A corpus of no case is always refused."""
+    A corpus of no case is always refused. The manifest records every setting (backends, FAISS kind,
+    ``max_rejected``: the caller's ``validate`` applies it) so :func:`rebuild_index` can repeat the build."""
     if dense is not None and dense.reranker_dir is not None:
         RankSVM.load(dense.reranker_dir)  # refuse a broken reranker before any work
     with atomic_build(out, force) as tmp:
@@ -186,7 +212,8 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
         lexical = (TantivyBM25(progress=show_progress) if lexical_backend == "tantivy"
                    else ElasticsearchBM25(alias=f"lcr-{Path(out).name}"))
         lex_manifest = lexical.build(store.iter_cases(), tmp / LEXICAL, fields)
-        config: dict = {"fields": list(fields), "source": source, "lexical": lex_manifest.config}
+        config: dict = {"fields": list(fields), "source": source, "lexical": lex_manifest.config,
+                        "lexical_backend": lexical_backend, "max_rejected": max_rejected}
         counts = {"cases": len(store)}
         if dense is not None:
             if dense.encoder is None:
@@ -195,13 +222,44 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
             config["dense"] = {"encoder": dense.encoder, "max_sentences": dense.max_sentences,
                                "article_weight": dense.article_weight, "model": str(dense.model_dir),
                                "reranker": str(dense.reranker_dir) if dense.reranker_dir else None,
-                               "vectors": dense.vectors}
+                               "vectors": dense.vectors, "faiss": dense.faiss}
         manifest = Manifest(kind=INDEX_KIND, version=INDEX_VERSION, config=config,
                             corpus_checksum=store.checksum, counts=counts,
                             components=component_versions("lcr", "tantivy", "faiss-cpu", "torch"))
         store.close()
         manifest.save(tmp)
     return manifest
+
+
+def rebuild_index(folder: Path, cases: Iterable[Case], report: LoadCounts, source: str,
+                  show_progress: bool = False) -> Manifest:
+    """Rebuild the index at ``folder`` from a new corpus with the settings it was built with: its fields,
+    lexical and vector backends, FAISS kind, bad-record limit, and its own LCM-LAI model and reranker
+    (copied out first: the build replaces the folder they live in). ``report`` counts the corpus loader's
+    records for the bad-record limit. Atomic as :func:`build_index`: a failure leaves the old index."""
+    manifest = Manifest.load(folder)
+    cfg = manifest.config
+    lexical: LexicalKind = cfg.get("lexical_backend") or (
+        "elasticsearch" if Manifest.load(folder / LEXICAL).kind == ES_KIND else "tantivy")
+    max_rejected = float(cfg.get("max_rejected", MAX_REJECTED))
+    with tempfile.TemporaryDirectory(prefix="lcr-rebuild-") as scratch:
+        dense = None
+        if "dense" in cfg:
+            d = cfg["dense"]
+            reranker = _kept(folder / RERANKER, Path(scratch)) if (folder / RERANKER).is_dir() else None
+            dense = DenseConfig(_kept(folder / MODEL, Path(scratch)), d["encoder"], d["max_sentences"],
+                                d["article_weight"], reranker, faiss=d.get("faiss", "auto"),
+                                vectors=d.get("vectors", "faiss"))
+        return build_index(cases, folder, cfg.get("fields", list(DEFAULT_FIELDS)), dense, source=source,
+                           show_progress=show_progress, validate=rejection_check(report, max_rejected, source),
+                           lexical_backend=lexical, max_rejected=max_rejected)
+
+
+def _kept(model_dir: Path, scratch: Path) -> Path:
+    """A copy of a model folder outside the index."""
+    copy = scratch / model_dir.name
+    shutil.copytree(model_dir, copy)
+    return copy
 
 
 def _build_dense(folder: Path, store: CaseStore, cfg: DenseConfig, show_progress: bool,

@@ -86,6 +86,20 @@ def test_wrong_encoding_is_reported_then_read_with_encoding(tmp_path: Path) -> N
     assert [c.facts for c in cases] == ["被告人甲盗窃。", "被告人乙诈骗。"]
 
 
+def test_a_gbk_file_is_one_warning_naming_the_flag_not_one_per_line(tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    path = write_lines(tmp_path / "gbk.jsonl", [line(id=str(i), fact="被告人甲盗窃。") for i in range(50)], "gb18030")
+    report = LoadReport()
+    with caplog.at_level(logging.WARNING, logger="data_tools.loading"):
+        assert list(iter_jsonl_cases(path, report=report)) == []
+    assert report.skipped == 50 and len(report.problems) == 50  # every line still counted and recorded
+    messages = [r.getMessage() for r in caplog.records]
+    assert len(messages) == 2, messages
+    assert "gbk.jsonl:1" in messages[0] and "--encoding gb18030" in messages[0]
+    assert "pass encoding=" not in messages[0]
+    assert "49 more" in messages[1]
+
+
 def test_one_bad_line_in_an_otherwise_utf8_file(tmp_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(

@@ -48,3 +48,8 @@ def test_every_shipped_config_loads_and_has_its_own_catalogue_name():
 def test_another_encoder_comes_last(tmp_path):
     int8 = variant_of_shipped(tmp_path, "e.json", encoder="e5-onnx-int8", train={"seed": 14})
     assert config_suffix(int8) == ".seed14.e5-onnx-int8"
+
+
+def test_a_trained_encoder_delta_is_named_by_its_delta(tmp_path):
+    legal = variant_of_shipped(tmp_path, "l.json", encoder="e5-torch:legal", train={"seed": 15})
+    assert config_suffix(legal) == ".seed15.e5-legal"
