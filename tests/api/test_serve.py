@@ -28,12 +28,12 @@ def _env(**extra: str) -> dict[str, str]:
 
 def run_serve(*args: str, cwd: Path = REPO, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(REPO / "serve.py"), *args], cwd=cwd, env=_env(**env),
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=300)  # a loaded CI machine takes minutes to import torch
 
 
 def run_lcr_serve(*args: str, cwd: Path = REPO, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "lcr.cli", "serve", *args], cwd=cwd, env=_env(**env),
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=300)  # a loaded CI machine takes minutes to import torch
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
