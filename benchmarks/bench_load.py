@@ -8,8 +8,12 @@ the serving process's resident memory (VmRSS) after the run. Every query is new 
 answers it: each level takes its own slice of the queries, and the in-process searcher and the server
 each get an empty embedding cache (sharing only the converted encoder), so no level reads another's
 cached query embeddings or features. Bounded: ``--requests`` per level, 60 s per request, loopback only.
+``--short``: each query cut to its first sentences (``lcr.eval.querysets.short_text``, ~127 characters, the
+``cv5-short`` form) -> ``reports/bench_load_short.json``. The machine's load average before the run is
+recorded, to show it was otherwise idle.
 
-    .venv/bin/python benchmarks/bench_load.py --index lecard-v1-full
+    .venv/bin/python benchmarks/bench_load.py --index lecard-v1-full --requests 24
+    .venv/bin/python benchmarks/bench_load.py --index lecard-v1-full --requests 24 --short
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import httpx
 import numpy as np
 
 from data_tools.lecard import load_lecard_v1
+from lcr.eval.querysets import short_text
 from lcr.index.bundle import resolve_index
 from lcr.paths import cache_dir, lecard_v1, reports_dir
 from lcr.pipeline import Searcher
@@ -76,6 +81,13 @@ def fresh_cache(root: Path, name: str) -> Path:
     return folder
 
 
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
 def level(url: str, texts: list[str], clients: int, requests: int, k: int) -> dict:
     def one(i: int, client: httpx.Client) -> tuple[float, int]:
         t0 = time.perf_counter()
@@ -102,10 +114,14 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--requests", type=int, default=32, help="requests (distinct queries) per concurrency level")
     ap.add_argument("-k", type=int, default=10)
+    ap.add_argument("--short", action="store_true", help="queries cut to ~127 characters (the cv5-short form)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
+    load_before = os.getloadavg()
     index = resolve_index(args.index)
     texts = [q.text for q in load_lecard_v1(args.data or lecard_v1()).queries]
+    if args.short:
+        texts = [short_text(t) for t in texts]
     n = args.requests
     if (len(LEVELS) + 1) * n > len(texts):
         raise SystemExit(f"--requests {n} needs {(len(LEVELS) + 1) * n} distinct queries; there are {len(texts)}")
@@ -138,9 +154,12 @@ def main() -> None:
         server.wait(timeout=30)
         shutil.rmtree(scratch, ignore_errors=True)
     report = {
-        "index": str(index), "k": args.k,
-        "queries": f"LeCaRD v1 query facts: {n} distinct per level, never seen by the answering process",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "index": index.name, "k": args.k,
+        "queries": (f"LeCaRD v1 query facts{' cut by short_text' if args.short else ''}: {n} distinct per level, "
+                    "never seen by the answering process"),
+        "query_chars_mean": round(float(np.mean([len(t) for t in texts])), 1),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "cpu": _cpu_model(),
+                    "load_average_1_5_15_before": [round(x, 2) for x in load_before]},
         "searcher_in_process": {"requests": len(local), "p50_ms": round(pct(local, 50), 1),
                                 "p95_ms": round(pct(local, 95), 1), "p99_ms": round(pct(local, 99), 1)},
         "http": levels,
@@ -148,7 +167,7 @@ def main() -> None:
         "server_rss_mb": round(memory, 1),
         "command": "python benchmarks/bench_load.py " + " ".join(sys.argv[1:]),
     }
-    out = args.out or reports_dir() / "bench_load.json"
+    out = args.out or reports_dir() / ("bench_load_short.json" if args.short else "bench_load.json")
     out.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=1))
 

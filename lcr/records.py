@@ -6,9 +6,14 @@ strings), so a run, a qrels file and the case store always agree on the key type
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from lcr.errors import BadInput
+
+T = TypeVar("T")
 
 #: The most results one search returns: the API, the CLI and the page all take this limit.
 MAX_K = 100
@@ -68,17 +73,43 @@ class Case:
 TEXT_FIELDS = ("facts", "reasoning", "result", "full_text", "title")
 
 
+class QueryContext:
+    """What the stages computed for one query while ranking it (its encoded sentences, the model's view of
+    it, its pair matches, charge votes, feature values), kept per stage.
+
+    It lives on the :class:`Query`, so the stages themselves hold no per-request state: one pipeline is
+    shared by every thread of the server, and concurrent requests neither see nor evict each other's
+    work. Keys are the stage objects, held weakly: a fold's stages going away takes their entries along,
+    and a new stage at the same address never reads an old one's values."""
+
+    def __init__(self) -> None:
+        self._by_stage: weakref.WeakKeyDictionary[object, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+    def memo(self, stage: object, key: Any, compute: Callable[[], T]) -> T:
+        """``stage``'s value under ``key`` for this query, computed by ``compute`` on first use."""
+        values = self._by_stage.setdefault(stage, {})
+        if key not in values:
+            values[key] = compute()
+        return values[key]
+
+    def values(self, stage: object) -> dict[Any, Any]:
+        """``stage``'s own mutable entries for this query (for memos filled incrementally)."""
+        return self._by_stage.setdefault(stage, {})
+
+
 @dataclass
 class Query:
     """A search request: the facts of a case. ``charges`` are gold labels for evaluation only,
     never an input to any model; ``hint_charges`` are the charges the user believes apply, a hint the
-    ranking may boost by (never a filter)."""
+    ranking may boost by (never a filter). ``context`` holds the stages' per-query work (not an input:
+    ``dataclasses.replace`` gives the new query an empty one)."""
 
     qid: str
     text: str
     charges: list[str] = field(default_factory=list)
     source: str = ""
     hint_charges: list[str] = field(default_factory=list)
+    context: QueryContext = field(default_factory=QueryContext, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.qid, str) or not self.qid:

@@ -2,7 +2,9 @@
 
 The corpus never sits in RAM: each lookup reads one row. Text columns are zlib-compressed (Chinese
 judgments compress ~3x). Charges and cited articles also go into side tables with indexes, so
-``filter_ids`` is an indexed query. Each thread gets its own read-only connection, which makes one
+``filter_ids`` is an indexed query. Each case's sentencing circumstances are extracted from its facts
+once, at build time (a few ms a judgment: too slow for the ~100 candidates of every search), under the
+rules' version recorded in ``meta``. Each thread gets its own read-only connection, which makes one
 store object safe to share across a FastAPI app's worker threads.
 """
 
@@ -24,6 +26,7 @@ from lcr.errors import BadInput, CaseNotFound, IndexMismatch, IndexMissing
 from lcr.index.manifest import case_hash, corpus_checksum
 from lcr.iterutil import batched
 from lcr.records import ArticleRef, Case
+from lcr.text.circumstances import RULES_VERSION, Circumstances, extract_circumstances
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ CREATE TABLE cases (
 );
 CREATE TABLE case_charges (case_id TEXT NOT NULL, charge TEXT NOT NULL);
 CREATE TABLE case_articles (case_id TEXT NOT NULL, article TEXT NOT NULL);
+CREATE TABLE case_circumstances (case_id TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 _INDEXES = """
 CREATE INDEX case_charges_charge ON case_charges (charge);
@@ -107,6 +111,12 @@ class CaseStore:
             )
         self.checksum: str = meta.get("corpus_checksum", "")
         self._count = int(meta.get("count", "0"))
+        #: whether the stored circumstances were extracted by today's rules (a store built before they
+        #: were stored, or under other rules, has them extracted on use instead)
+        self.has_circumstances = meta.get("circumstances_rules") == RULES_VERSION
+        if not self.has_circumstances:
+            log.info("case store %s: no circumstances stored under rules %s; they are extracted on use",
+                     self.path, RULES_VERSION)
 
     @classmethod
     def open(cls, path: str | Path) -> CaseStore:
@@ -135,6 +145,11 @@ class CaseStore:
                     "INSERT INTO case_articles VALUES (?, ?)",
                     [(c.case_id, key) for c in batch for key in {a.key for a in c.articles}],
                 )
+                conn.executemany(
+                    "INSERT INTO case_circumstances VALUES (?, ?)",
+                    [(c.case_id, json.dumps(extract_circumstances(c.facts).to_dict(), ensure_ascii=False))
+                     for c in batch],
+                )
                 hashes.extend((c.case_id, case_hash(c)) for c in batch)
             conn.executescript(_INDEXES)
             conn.executemany(
@@ -143,6 +158,7 @@ class CaseStore:
                     ("schema_version", SCHEMA_VERSION),
                     ("count", str(len(hashes))),
                     ("corpus_checksum", corpus_checksum(hashes)),
+                    ("circumstances_rules", RULES_VERSION),
                 ],
             )
             conn.commit()
@@ -243,6 +259,20 @@ class CaseStore:
             sql = f"SELECT case_id, charges, articles FROM cases WHERE case_id IN ({', '.join('?' * len(batch))})"
             for cid, charges, articles in self._conn().execute(sql, batch):
                 out[cid] = (json.loads(charges), [ArticleRef(**a) for a in json.loads(articles)])
+        missing = [c for c in case_ids if c not in out]
+        if missing:
+            raise CaseNotFound(f"{len(missing)} case ids are not in the case store, e.g. {missing[0]!r}")
+        return out
+
+    def circumstances_many(self, case_ids: Sequence[str]) -> dict[str, Circumstances]:
+        """Each case's sentencing circumstances: stored ones when :attr:`has_circumstances`, else extracted
+        from the facts now."""
+        if not self.has_circumstances:
+            return {c.case_id: extract_circumstances(c.facts) for c in self.get_many(case_ids, ("facts",))}
+        out: dict[str, Circumstances] = {}
+        for batch in batched(list(dict.fromkeys(case_ids)), _BATCH):
+            sql = f"SELECT case_id, value FROM case_circumstances WHERE case_id IN ({', '.join('?' * len(batch))})"
+            out.update((cid, Circumstances.from_dict(json.loads(v))) for cid, v in self._conn().execute(sql, batch))
         missing = [c for c in case_ids if c not in out]
         if missing:
             raise CaseNotFound(f"{len(missing)} case ids are not in the case store, e.g. {missing[0]!r}")

@@ -112,13 +112,19 @@ class Searcher:
         self.manifest = bundle.manifest
         self.index_dir = bundle.folder
         self._charges: set[str] | None = None  # the index's charge names, read on first use
-        if bundle.dense is not None:
-            # The LCM-LAI heads are small: one torch thread is as fast, and two collapse (OpenMP barriers
-            # spin) as soon as anything else runs on the machine, e.g. the encoder's threads or a request.
-            torch.set_num_threads(1)
+        self._pin_threads()
         parts = PipelineParts.of(bundle)
         self.stages = Stages(parts)
         self.pipeline: Ranker = build_pipeline(parts, self.stages)
+
+    def _pin_threads(self) -> None:
+        """One torch thread for the LCM-LAI heads, set in the calling thread: they are small, so one is as
+        fast, and two collapse (OpenMP barriers spin) as soon as anything else runs on the machine. OpenMP
+        keeps the setting per thread, so each server worker thread sets it too; else a request answered
+        in the threadpool would sum in another order than the same search on the main thread (scores
+        differing at 1e-9: tests/test_pipeline.py, the concurrency test)."""
+        if self.bundle.dense is not None and torch.get_num_threads() != 1:
+            torch.set_num_threads(1)
 
     @classmethod
     def open(cls, index: str | Path) -> Searcher:
@@ -167,6 +173,7 @@ class Searcher:
 
     def _search(self, text: str, k: int, filters: Filters | None, qid: str,
                 charge_hint: Sequence[str] = ()) -> list[SearchHit]:
+        self._pin_threads()
         candidates = None
         if filters is not None and filters.charges:
             filters = replace(filters, charges=[self.known_charge(c, "charge filter") for c in filters.charges])
@@ -181,13 +188,24 @@ class Searcher:
         query = Query(qid, text, hint_charges=hint)
         hits = self.pipeline.rank(query, candidates, k)
         cases = self.store.get_many([h.case_id for h in hits], text_fields=SUMMARY_FIELDS)
-        circ = extract_circumstances(text)
-        return _link_instances([self._hit(h, case, query, circ) for h, case in zip(hits, cases, strict=True)])
+        circ, theirs = self._circumstances(query, cases)
+        return _link_instances([self._hit(h, case, query, circ, theirs[case.case_id])
+                                for h, case in zip(hits, cases, strict=True)])
+
+    def _circumstances(self, query: Query, cases: list[Case]) -> tuple[Circumstances, dict[str, Circumstances]]:
+        """The query's and the hits' circumstances: those the reranker's features read already, when the
+        pipeline has them, else the index's stored ones."""
+        ids = [c.case_id for c in cases]
+        features = self.stages.features
+        if features is None:
+            return extract_circumstances(query.text), self.store.circumstances_many(ids)
+        return features.query_circumstances(query), features.circumstances(ids)
 
     def predict(self, text: str) -> LawPrediction:
         """The law a case's facts fall under, from the facts alone: LAP's articles (with an LCM-LAI model),
         the charges (:class:`~lcr.rerank.query_charges.ChargePredictor`) and the sentencing circumstances."""
         _check_text(text)
+        self._pin_threads()
         query = Query("predict", text)
         articles = self.stages.lcm.predicted_articles(query) if self.stages.lcm is not None else []
         charges = self.stages.charges.predict(query) if self.stages.charges is not None else {}
@@ -206,7 +224,8 @@ class Searcher:
         return kept
 
     # -- explanations: read from the evidence the stages handed back --------------------------------
-    def _hit(self, h: ScoredCase, case: Case, query: Query, query_circ: Circumstances) -> SearchHit:
+    def _hit(self, h: ScoredCase, case: Case, query: Query, query_circ: Circumstances,
+             case_circ: Circumstances) -> SearchHit:
         ev = h.evidence or Evidence()
         articles, charges = shown_predictions(ev.predicted_articles, ev.predicted_charges)
         likely = {a.article for a in articles}
@@ -216,7 +235,7 @@ class Searcher:
             "features": {k: round(v, 4) for k, v in h.features.items()},
             "articles": [describe(a) for a in crim],
             "reasons": reasons(case, articles, charges, query.hint_charges, query_circ,
-                               extract_circumstances(case.facts), pairs),
+                               case_circ, pairs),
         }
         if pairs:
             explanation["matched_sentences"] = [

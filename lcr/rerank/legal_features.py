@@ -38,8 +38,6 @@ from lcr.text.circumstances import (
 LEXICAL_FIELDS = ("facts", "reasoning", "full_text")
 #: A case's charges and the articles it cites (``CaseStore.legal_many``).
 CaseLaw = tuple[list[str], list[ArticleRef]]
-#: (query, candidates) feature sets kept: enough for an evaluation fold's queries under every protocol.
-MEMO_SIZE = 512
 #: Charges shown per query in explanations.
 PREDICTED_CHARGES = 3
 
@@ -60,25 +58,18 @@ class LegalFeatures:
         self.labels = lcm.labels
         self._charges = charge_articles(self.labels)
         self._specific = np.array([int(k.split(":")[1].split("-")[0]) >= 102 for k in self.labels.keys])
-        self._memo: dict[tuple, dict[str, dict[str, float]]] = {}
         # case -> (charges, cited label mask), read once for the whole corpus: a query's candidates are
         # then a dictionary lookup, not a case-store query
         self._cited: dict[str, tuple[list[str], np.ndarray]] = {}
         for cid, (charges_, articles) in (legal if legal is not None else store.legal_many(store.ids())).items():
             self._cited[cid] = (charges_, self.labels.multi_hot(articles) > 0)
-        # case -> its circumstances, extracted on first use (about 6 ms a judgment)
+        # case -> its circumstances, read on first use
         self._circumstances: dict[str, Circumstances] = {}
 
     def __call__(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
-        """Feature values of each candidate; memoised per (query, candidates), since evaluation ranks the
-        same pairs by the full model and by every single feature."""
-        key = (query.qid, hash(query.text), tuple(query.hint_charges), tuple(case_ids))
-        values = self._memo.get(key)
-        if values is None:
-            if len(self._memo) >= MEMO_SIZE:
-                self._memo.clear()
-            values = self._memo[key] = self._compute(query, list(case_ids))
-        return values
+        """Feature values of each candidate; memoised per candidate list in the query's context, since
+        evaluation ranks the same pairs by the full model and by every single feature."""
+        return query.context.memo(self, tuple(case_ids), lambda: self._compute(query, list(case_ids)))
 
     def evidence(self, query: Query, case_ids: Sequence[str]) -> dict[str, Evidence]:
         """Each candidate's matched sentence pairs and the query's predicted articles (shared)."""
@@ -86,7 +77,7 @@ class LegalFeatures:
         matches = self.lcm.pair_features(query, [c for c in case_ids if c in self.lcm.cases])
         charges = [PredictedCharge(c, p) for c, p in
                    list(self.charges.predict(query).items())[:PREDICTED_CHARGES]] if self.charges else []
-        qc = extract_circumstances(query.text)
+        qc = self.query_circumstances(query)
         theirs = self.circumstances(case_ids)
         return {c: Evidence(matches[c].matched if c in matches else [], predicted, {}, charges,
                             shared_labels(qc, theirs[c]) if c in theirs else []) for c in case_ids}
@@ -121,14 +112,19 @@ class LegalFeatures:
             if prior is not None:
                 row["charge_prior"] = min(1.0, sum(prior.get(c, 0.0) for c in charges))
                 row["charge_prior_top1"] = float(first is not None and first in charges)
-        qc = extract_circumstances(query.text)
+        qc = self.query_circumstances(query)
         for cid, cc in self.circumstances(ids).items():
             out[cid].update(circumstance_similarity(qc, cc))
         return out
 
+    def query_circumstances(self, query: Query) -> Circumstances:
+        """The query's circumstances, extracted once per query (kept in its context)."""
+        return query.context.memo(self, "circumstances", lambda: extract_circumstances(query.text))
+
     def circumstances(self, ids: Sequence[str]) -> dict[str, Circumstances]:
-        """Each case's circumstances, extracted from its facts once per open index."""
+        """Each case's circumstances (stored in the index, or extracted from its facts), read once per
+        open index."""
         todo = [c for c in ids if c not in self._circumstances]
-        for case in self.store.get_many(todo, text_fields=("facts",)) if todo else ():
-            self._circumstances[case.case_id] = extract_circumstances(case.facts)
+        if todo:
+            self._circumstances.update(self.store.circumstances_many(todo))
         return {c: self._circumstances[c] for c in ids if c in self._circumstances}

@@ -113,17 +113,15 @@ class ChargePredictor:
         self.lap = lap
         self.k = k
         self._label_articles = charge_articles(labels) if labels is not None else {}
-        self._memo: tuple[Query, dict[str, Distribution]] | None = None
 
     def voters(self, query: Query) -> dict[str, Distribution]:
-        """Each voter's distribution for ``query`` (memoised for the last query object)."""
-        last = self._memo
-        if last is not None and last[0] is query:
-            return last[1]
+        """Each voter's distribution for ``query`` (computed once per query, kept in its context)."""
+        return query.context.memo(self, "voters", lambda: self._votes(query))
+
+    def _votes(self, query: Query) -> dict[str, Distribution]:
         out = {name: knn_votes(find(query, self.k), self.case_charges) for name, find in self.neighbours.items()}
         if self.lap is not None and self._label_articles:
             out["lap"] = self._from_articles(self.lap(query))
-        self._memo = (query, out)
         return out
 
     def predict(self, query: Query, use_hint: bool = True) -> Distribution:

@@ -7,6 +7,7 @@ vectors, or mean sentence embeddings for the plain cosine).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -35,24 +36,21 @@ PREDICTED_ARTICLES = 5
 
 class QueryEncoder:
     """A :data:`QueryStore` that encodes a query's fact sentences, selected exactly as the corpus's are
-    (and stored as float16 like theirs), once per query object: every stage of one pipeline call that
-    reads the query's sentences gets the same store."""
+    (and stored as float16 like theirs), once per query (kept in its :class:`~lcr.records.QueryContext`):
+    every stage of one pipeline call that reads the query's sentences gets the same store."""
 
     def __init__(self, encoder: Encoder, max_sentences: int):
         self.encoder = encoder
         self.max_sentences = max_sentences
-        self._last: tuple[Query, SentenceStore] | None = None
 
     def __call__(self, query: Query) -> SentenceStore:
-        last = self._last
-        if last is not None and last[0] is query:
-            return last[1]
+        return query.context.memo(self, "sentences", lambda: self._encode(query))
+
+    def _encode(self, query: Query) -> SentenceStore:
         sents = select_sentences(query.text, self.max_sentences)
         if not sents:
             raise BadQuery("the query has no usable fact sentence")
-        store = SentenceStore.encode([query.qid], [sents], self.encoder, show_progress=False)
-        self._last = (query, store)
-        return store
+        return SentenceStore.encode([query.qid], [sents], self.encoder, show_progress=False)
 
 
 def mean_vectors(store: SentenceStore, ids: Sequence[str]) -> np.ndarray:
@@ -72,13 +70,20 @@ class E5CosineRanker:
         self.queries = queries
         self.cases = cases
         self._dense: DenseIndex | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def dense(self) -> DenseIndex:
+        """The FAISS index of the cases' mean vectors, built on first use (once, whichever thread asks)."""
+        with self._lock:
+            if self._dense is None:
+                self._dense = DenseIndex.build(self.cases.case_ids, mean_vectors(self.cases, self.cases.case_ids))
+            return self._dense
 
     def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
         qv = mean_vectors(self.queries(query), [query.qid])[0]
         if candidates is None:
-            if self._dense is None:
-                self._dense = DenseIndex.build(self.cases.case_ids, mean_vectors(self.cases, self.cases.case_ids))
-            return finalise([ScoredCase(c, s, features={"e5_cosine": s}) for c, s in self._dense.search(qv, k)])
+            return finalise([ScoredCase(c, s, features={"e5_cosine": s}) for c, s in self.dense.search(qv, k)])
         ids = [c for c in candidates if c in self.cases]
         scores = mean_vectors(self.cases, ids) @ qv
         return finalise([ScoredCase(c, float(s), features={"e5_cosine": float(s)})
@@ -144,7 +149,8 @@ class LcmLaiRanker:
     """LCM-LAI matching score over given candidates; FAISS over article-aware case vectors otherwise.
 
     The query's view (its sentences through the model) and its pair matches are computed once per query
-    object, so the first stage, the reranker's features and the explanation share one model pass."""
+    (kept in its context), so the first stage, the reranker's features and the explanation share one
+    model pass."""
 
     def __init__(self, name: str, model: LcmLai, labels: ArticleLabels, queries: QueryStore,
                  cases: SentenceStore, max_sentences: int, article_weight: float = 0.3,
@@ -163,18 +169,14 @@ class LcmLaiRanker:
         self.view_cache = view_cache if view_cache is not None else ViewCache(model, cases, exact=case_articles)
         self.dense = dense if dense is not None else DenseIndex.build(
             cases.case_ids, case_vectors(model, cases, cases.case_ids, max_sentences, article_weight)[0])
-        self._view: tuple[Query, CaseView] | None = None
-        self._pairs: tuple[Query, dict[str, PairMatch]] | None = None
+
+    def query_view(self, query: Query) -> CaseView:
+        return query.context.memo(self, "view", lambda: self._view(query))
 
     @torch.no_grad()
-    def query_view(self, query: Query) -> CaseView:
-        last = self._view
-        if last is not None and last[0] is query:
-            return last[1]
+    def _view(self, query: Query) -> CaseView:
         emb, mask = pad_cases(self.queries(query), [query.qid], self.max_sentences)
-        view = self.model.view(emb, mask)
-        self._view = (query, view)
-        return view
+        return self.model.view(emb, mask)
 
     @torch.no_grad()
     def query_vector(self, query: Query) -> np.ndarray:
@@ -203,14 +205,12 @@ class LcmLaiRanker:
 
     def pair_features(self, query: Query, case_ids: Sequence[str]) -> dict[str, PairMatch]:
         """Each candidate's :class:`PairMatch`, computed once per query (later calls for the same query
-        object compute only the candidates not seen yet)."""
-        last = self._pairs
-        known = last[1] if last is not None and last[0] is query else {}
-        todo = [c for c in dict.fromkeys(case_ids) if c not in known]
+        compute only the candidates not seen yet)."""
+        known = query.context.values(self)
+        todo = [c for c in dict.fromkeys(case_ids) if ("pair", c) not in known]
         if todo:
-            known = {**known, **self._match(query, todo)}
-            self._pairs = (query, known)
-        return {c: known[c] for c in case_ids}
+            known.update({("pair", c): m for c, m in self._match(query, todo).items()})
+        return {c: known[("pair", c)] for c in case_ids}
 
     @torch.no_grad()
     def _match(self, query: Query, case_ids: list[str], chunk: int = 256) -> dict[str, PairMatch]:

@@ -42,9 +42,11 @@ defendant's evidence cues in the same sentence; a negator that is part of a name
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from lcr.text.sentences import split_sentences
 
@@ -63,6 +65,9 @@ INJURY_GRADES: tuple[str, ...] = ("轻微伤", "轻伤二级", "轻伤一级", "
 AMOUNT_CUTS: tuple[float, ...] = (3_000, 10_000, 30_000, 100_000, 500_000, 1_000_000)
 ALCOHOL_AGGRAVATED = 200.0  # mg/100ml: the blood-alcohol level at which drunk driving is punished more
 DRUNK_DRIVING = 80.0  # mg/100ml: 醉驾 from here, 酒驾 below
+#: The rules' identity (a hash of this module): circumstances stored by an index built under other rules
+#: are not read, but extracted again.
+RULES_VERSION = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:16]
 
 _P = "[^，,。；;：:！？]"  # one character inside a clause
 _CUES: dict[str, re.Pattern[str]] = {
@@ -119,6 +124,7 @@ _CAUSATION = re.compile(r"原因|责任|故意|过失")
 _CLAUSE_END = re.compile(r"[，,。；;：:！？]")
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．／", "0123456789./")
+_HAS_FULLWIDTH = re.compile("[０-９．／]")
 _BOOK_TITLE = re.compile(r"《[^《》]{0,80}》")
 
 _NUM = r"\d+(?:[,，]\d{3})*(?:\.\d+)?(?![\d,，])"  # 12,000 / 12，000 / 3.5 (not the "2" of 2，5)
@@ -162,6 +168,11 @@ class Circumstances:
             "blood_alcohol": self.blood_alcohol,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Circumstances:
+        """The inverse of :meth:`to_dict`."""
+        return cls(frozenset(d["flags"]), d["amount_yuan"], d["injury"], d["drug_grams"], d["blood_alcohol"])
+
     def labels(self) -> list[str]:
         """Chinese display labels: flags in ``FLAGS`` order, then the numeric fields."""
         out = [FLAG_LABELS[f] for f in FLAGS if f in self.flags]
@@ -186,7 +197,9 @@ def _format_yuan(yuan: float) -> str:
 
 
 def _normalise(text: str) -> str:
-    return _BOOK_TITLE.sub("", text.translate(_FULLWIDTH))
+    if _HAS_FULLWIDTH.search(text):  # translate walks every character: only when there is one to map
+        text = text.translate(_FULLWIDTH)
+    return _BOOK_TITLE.sub("", text)
 
 
 def _denied(clause_before: str, clause_after: str, flag: str) -> bool:
@@ -218,8 +231,9 @@ def _flag_asserted(sentence: str, flag: str) -> bool:
     return any(ok and (is_verdict or i > last_veto) for i, (is_verdict, ok) in enumerate(hits))
 
 
-def _sentence_flags(sentence: str) -> frozenset[str]:
-    return frozenset(flag for flag in FLAGS if _flag_asserted(sentence, flag))
+def _sentence_flags(sentence: str, flags: tuple[str, ...] = FLAGS) -> frozenset[str]:
+    """The ``flags`` asserted by one sentence; a flag with no cue in it is skipped before its rules run."""
+    return frozenset(flag for flag in flags if _CUES[flag].search(sentence) and _flag_asserted(sentence, flag))
 
 
 def sentence_flags(sentence: str) -> frozenset[str]:
@@ -307,9 +321,11 @@ def extract_circumstances(text: str) -> Circumstances:
     """The circumstances of a whole fact text (the union of its sentences' flags, extreme numbers)."""
     normalised = _normalise(text)
     sentences = split_sentences(normalised)
+    # only flags with a cue somewhere in the text are looked for sentence by sentence
+    cued = tuple(flag for flag in FLAGS if _CUES[flag].search(normalised))
     amounts, grams, alcohol = _amounts(normalised), _drug_grams(sentences), _alcohol(sentences)
     return Circumstances(
-        flags=frozenset().union(*map(_sentence_flags, sentences)),
+        flags=frozenset().union(*(_sentence_flags(s, cued) for s in sentences)),
         amount_yuan=max(amounts, default=None),
         injury=_worst_injury(sentences),
         drug_grams=max(grams, default=None),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -8,6 +10,7 @@ import pytest
 from lcr.errors import BadInput, CaseNotFound, IndexMissing
 from lcr.index.casestore import CaseStore
 from lcr.records import ArticleRef, Case
+from lcr.text.circumstances import Circumstances, extract_circumstances
 
 CASES = [
     Case(
@@ -116,3 +119,28 @@ def test_threads_share_a_store(store: CaseStore) -> None:
     assert not errors
     store.close()
     assert store.get("1") == CASES[0]  # reopens lazily after close
+
+
+def test_circumstances_are_stored_at_build_and_read_back(tmp_path: Path) -> None:
+    cases = [*CASES, Case(case_id="4", facts="被告人丁持刀抢劫现金3，000元，后主动到公安机关投案，如实供述。经鉴定，"
+                                              "被害人损伤程度为轻伤二级。")]
+    store = CaseStore.create(tmp_path / "cases.sqlite", iter(cases))
+    assert store.has_circumstances
+    got = store.circumstances_many(["4", "1"])
+    assert got == {c.case_id: extract_circumstances(c.facts) for c in (cases[3], cases[0])}
+    assert {"weapon", "surrender", "confession"} <= got["4"].flags and got["4"].injury == "轻伤二级"
+    assert got["4"].amount_yuan == 3000
+    with pytest.raises(CaseNotFound):
+        store.circumstances_many(["4", "nope"])
+
+
+def test_circumstances_of_other_rules_are_extracted_again(tmp_path: Path) -> None:
+    path = tmp_path / "cases.sqlite"
+    CaseStore.create(path, iter(CASES)).close()
+    with sqlite3.connect(path) as conn:  # as if built under other rules: a stored value now known wrong
+        conn.execute("UPDATE meta SET value = 'older-rules' WHERE key = 'circumstances_rules'")
+        conn.execute("UPDATE case_circumstances SET value = ? WHERE case_id = '1'",
+                     (json.dumps(Circumstances(frozenset({"death"})).to_dict()),))
+    store = CaseStore(path)
+    assert not store.has_circumstances
+    assert store.circumstances_many(["1"])["1"] == extract_circumstances(CASES[0].facts)
