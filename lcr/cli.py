@@ -201,14 +201,14 @@ def search(
     else:
         hits = searcher.search(facts, k, filters, charge_hint=charge_hint or ())
     if as_json:
-        typer.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=1))
+        typer.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
         return
     if not hits:
         typer.echo("no matching cases")
     for h in hits:
         typer.echo(f"{h.rank:>3}. [{h.case_id}] {h.score:8.3f}  {h.title}  ({h.court} {h.year or ''})")
         typer.echo(f"     charges: {'、'.join(h.charges) or '-'}   articles: {', '.join(h.articles) or '-'}")
-        for line in h.explanation.get("reasons", []):
+        for line in h.explanation.reasons:
             typer.echo(f"     {line}")
 
 

@@ -76,10 +76,10 @@ def test_instances_of_one_case_are_linked_not_unrelated():
     from lcr.pipeline.searcher import SearchHit, _link_instances
 
     def hit(cid, title, charges=("危险驾驶罪",)):
-        return SearchHit(cid, 0, 1.0, title, "", 2018, list(charges), [], "", {"reasons": []})
+        return SearchHit(cid, 0, 1.0, title, "", 2018, list(charges), [], "")
 
     hits = _link_instances([hit("a", "曾胜武危险驾驶一审刑事判决书"), hit("b", "王某盗窃一审刑事判决书", ["盗窃罪"]),
                             hit("c", "曾胜武危险驾驶二审刑事判决书"), hit("d", "刑事判决书15 105"),
                             hit("e", "刑事判决书15 105")])
-    assert hits[2].explanation["same_case_as"] == "a"
-    assert "same_case_as" not in hits[1].explanation and "same_case_as" not in hits[4].explanation
+    assert hits[2].explanation.same_case_as == "a" and "与结果 a 为同一案件的不同审级" in hits[2].explanation.reasons
+    assert hits[1].explanation.same_case_as is None and hits[4].explanation.same_case_as is None

@@ -46,8 +46,8 @@ def test_shipped_models_serve_the_full_pipeline(shipped: Searcher):
     hits = searcher.search("被告人酒后驾驶机动车，经检验其血液中乙醇含量为201.1毫克/100毫升。", k=5)
     assert len(hits) == 5
     ex = hits[0].explanation
-    assert ex["contributions"] and ex["predicted_articles"] and ex["predicted_charges"]
-    assert ex["predicted_charges"][0]["charge"] == "危险驾驶罪"
+    assert ex.contributions and ex.predicted_articles and ex.predicted_charges
+    assert ex.predicted_charges[0].charge == "危险驾驶罪"
     assert set(searcher.model_manifests()) == {"model", "reranker"}
 
 
@@ -58,7 +58,7 @@ def _scores(searcher: Searcher) -> dict[str, list[dict]]:
         hits = searcher.search(query["q"], k=10, qid=str(query["ridx"]))
         out[str(query["ridx"])] = [
             {"case_id": h.case_id, "score": round(h.score, 6),
-             **{f: round(h.explanation["features"][f], 6) for f in FEATURES}} for h in hits]
+             **{f: round(h.explanation.features[f], 6) for f in FEATURES}} for h in hits]
     return out
 
 
@@ -94,4 +94,4 @@ def test_index_build_can_encode_on_ray(tmp_path, monkeypatch):
         ray.shutdown()
     assert list((tmp_path / "cache" / "shards").glob("*/shard-00000"))
     hits = Searcher.open(tmp_path / "idx").search("被告人酒后驾驶机动车，血液中乙醇含量为201.1毫克/100毫升。", k=3)
-    assert len(hits) == 3 and hits[0].explanation["predicted_charges"]
+    assert len(hits) == 3 and hits[0].explanation.predicted_charges

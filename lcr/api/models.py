@@ -6,7 +6,6 @@ Request bodies forbid unknown fields (a misspelt filter should fail, not be igno
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -133,7 +132,7 @@ class MatchedSentence(BaseModel):
     weight: float
 
 
-class PredictedArticle(BaseModel):
+class PredictedArticleOut(BaseModel):
     article: str = Field(examples=["刑法:133-1"])
     name: str
     probability: float = Field(ge=0.0, le=1.0)
@@ -150,15 +149,16 @@ def _part(description: str | None = None) -> Any:
 
 
 class Explanation(BaseModel):
-    """Why a case was ranked where it is; every part is optional and unknown parts pass through."""
+    """Why a case was ranked where it is: the parts of :class:`lcr.pipeline.searcher.Explanation`, each
+    left out when not computed."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
 
     features: dict[str, float] | None = _part("Ranking features, e.g. bm25_facts.")
     articles: list[str] | None = _part("Criminal Law articles the case cites, named.")
     reasons: list[str] | None = _part("Why this precedent, in legal Chinese (同为危险驾驶罪；均援引刑法第一百三十三条之一…).")
     matched_sentences: list[MatchedSentence] | None = _part("Query/case sentence pairs that matched.")
-    predicted_articles: list[PredictedArticle] | None = _part("Articles predicted from the query's facts.")
+    predicted_articles: list[PredictedArticleOut] | None = _part("Articles predicted from the query's facts.")
     shared_articles: list[str] | None = _part("Articles shared by the query and the case.")
     predicted_charges: list[PredictedChargeOut] | None = _part("Charges predicted for the query's facts.")
     shared_circumstances: list[str] | None = _part("Sentencing circumstances (关键情节) both cases state.")
@@ -180,7 +180,7 @@ class Hit(BaseModel):
 
     @classmethod
     def from_hit(cls, hit: SearchHit) -> Hit:
-        return cls.model_validate(asdict(hit))
+        return cls.model_validate(hit.to_dict())
 
 
 class SearchResponse(BaseModel):
@@ -197,7 +197,7 @@ class PredictRequest(BaseModel):
 
 class PredictResponse(BaseModel):
     took_ms: float
-    articles: list[PredictedArticle] = Field(description="LAP's articles (empty on an index without LCM-LAI).")
+    articles: list[PredictedArticleOut] = Field(description="LAP's articles (empty on an index without LCM-LAI).")
     charges: list[PredictedChargeOut]
     circumstances: list[str] = Field(description="Sentencing circumstances (关键情节) the facts state.")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from tqdm import tqdm
 
@@ -30,7 +31,9 @@ def run_ranker(ranker: Ranker, queries: Mapping[str, Query], protocol: Protocol,
     for qid in tqdm(qids, desc=f"{ranker.name} / {protocol.name}", disable=not show_progress, leave=False):
         candidates = protocol.candidates(data, qid)
         k = len(candidates) if candidates is not None else depth
-        hits = ranker.rank(queries[qid], candidates, k)
+        # a fresh copy (empty context) per call: each ranking is one request, as the server answers it,
+        # so no candidate's score comes from a batch of another protocol's candidates
+        hits = ranker.rank(replace(queries[qid]), candidates, k)
         if hits:  # a query the ranker has nothing for stays out of the run: the protocol counts it missing
             run[qid] = {h.case_id: h.score for h in hits}
     return run

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -24,7 +24,16 @@ from lcr.law import describe, parse_article
 from lcr.pipeline.compose import PipelineParts, Stages, build_pipeline
 from lcr.pipeline.explain import evidence_pairs, reasons, shown_predictions
 from lcr.ranking import Ranker
-from lcr.records import MAX_K, Case, Evidence, PredictedArticle, PredictedCharge, Query, ScoredCase
+from lcr.records import (
+    MAX_K,
+    Case,
+    Evidence,
+    PredictedArticle,
+    PredictedCharge,
+    Query,
+    ScoredCase,
+    SentencePair,
+)
 from lcr.rerank.legal_features import PREDICTED_CHARGES
 from lcr.text.circumstances import Circumstances, extract_circumstances
 
@@ -89,6 +98,28 @@ def _checked_k(k: int) -> int:
 
 
 @dataclass
+class Explanation:
+    """Why a hit ranks where it does, typed from the stages' :class:`~lcr.records.Evidence` to the API's
+    response (``lcr.api.models.Explanation`` declares the same parts). A part left ``None`` was not
+    computed (no LCM-LAI model, nothing shared) and is left out of the output, not sent empty."""
+
+    features: dict[str, float] = field(default_factory=dict)
+    articles: list[str] = field(default_factory=list)  # the case's Criminal Law articles, named
+    reasons: list[str] = field(default_factory=list)  # in legal Chinese
+    matched_sentences: list[SentencePair] | None = None
+    predicted_articles: list[PredictedArticle] | None = None
+    shared_articles: list[str] | None = None
+    predicted_charges: list[PredictedCharge] | None = None
+    shared_circumstances: list[str] | None = None
+    contributions: dict[str, float] | None = None
+    same_case_as: str | None = None  # a higher-ranked hit this one is another instance (一审/二审) of
+
+    def to_dict(self) -> dict:
+        """The computed parts as plain JSON values (what the CLI prints and the API sends)."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
 class SearchHit:
     case_id: str
     rank: int
@@ -99,7 +130,10 @@ class SearchHit:
     charges: list[str]
     articles: list[str]
     snippet: str
-    explanation: dict = field(default_factory=dict)
+    explanation: Explanation = field(default_factory=Explanation)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "explanation": self.explanation.to_dict()}
 
 
 class Searcher:
@@ -231,27 +265,16 @@ class Searcher:
         likely = {a.article for a in articles}
         crim = _most_relevant_first({a.key for a in case.articles if a.statute == "刑法"}, likely)
         pairs = evidence_pairs(ev.matched_sentences)
-        explanation: dict = {
-            "features": {k: round(v, 4) for k, v in h.features.items()},
-            "articles": [describe(a) for a in crim],
-            "reasons": reasons(case, articles, charges, query.hint_charges, query_circ,
-                               case_circ, pairs),
-        }
-        if pairs:
-            explanation["matched_sentences"] = [
-                {"query_sentence": p.query_sentence, "case_sentence": p.case_sentence, "weight": round(p.weight, 4)}
-                for p in pairs]
-        if articles:
-            explanation["predicted_articles"] = [
-                {"article": a.article, "name": a.name, "probability": round(a.probability, 4)} for a in articles]
-            explanation["shared_articles"] = [a for a in crim if a in likely]
-        if charges:
-            explanation["predicted_charges"] = [
-                {"charge": c.charge, "probability": round(c.probability, 4)} for c in charges]
-        if ev.shared_circumstances:
-            explanation["shared_circumstances"] = list(ev.shared_circumstances)
-        if ev.contributions:
-            explanation["contributions"] = {k: round(v, 4) for k, v in ev.contributions.items()}
+        explanation = Explanation(
+            features={k: round(v, 4) for k, v in h.features.items()},
+            articles=[describe(a) for a in crim],
+            reasons=reasons(case, articles, charges, query.hint_charges, query_circ, case_circ, pairs),
+            matched_sentences=[replace(p, weight=round(p.weight, 4)) for p in pairs] or None,
+            predicted_articles=[replace(a, probability=round(a.probability, 4)) for a in articles] or None,
+            shared_articles=[a for a in crim if a in likely] if articles else None,
+            predicted_charges=[replace(c, probability=round(c.probability, 4)) for c in charges] or None,
+            shared_circumstances=list(ev.shared_circumstances) or None,
+            contributions={k: round(v, 4) for k, v in ev.contributions.items()} or None)
         return SearchHit(h.case_id, h.rank, h.score, case.title, case.court, case.year, case.charges, crim,
                          case.facts[:200], explanation)
 
@@ -278,15 +301,15 @@ def _instance_key(title: str, charges: Sequence[str]) -> tuple[str, tuple[str, .
 
 def _link_instances(hits: list[SearchHit]) -> list[SearchHit]:
     """Mark hits that are another instance (first, second, retrial) of a higher-ranked hit's case:
-    ``explanation["same_case_as"]`` names it, so they are not read as unrelated precedents."""
+    ``explanation.same_case_as`` names it, so they are not read as unrelated precedents."""
     first: dict[tuple[str, tuple[str, ...]], str] = {}
     for h in hits:
         key = _instance_key(h.title, h.charges)
         if key is None:
             continue
         if key in first:
-            h.explanation["same_case_as"] = first[key]
-            h.explanation.setdefault("reasons", []).append(f"与结果 {first[key]} 为同一案件的不同审级")
+            h.explanation.same_case_as = first[key]
+            h.explanation.reasons.append(f"与结果 {first[key]} 为同一案件的不同审级")
         else:
             first[key] = h.case_id
     return hits

@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 from lcr.api import create_app
 from lcr.errors import BadInput, CaseNotFound, IndexMismatch, IndexMissing, LcrError
 from lcr.pipeline import Searcher, SearchHit
+from lcr.pipeline.searcher import Explanation
+from lcr.records import PredictedArticle, SentencePair
 
 
 def test_api_root_points_to_the_docs_and_the_page(client: TestClient) -> None:
@@ -56,16 +58,20 @@ def test_domain_errors_map_to_their_status(
     assert r.json() == {"error": error.__name__, "detail": "went wrong", **fields}
 
 
-def test_rich_explanations_pass_through(searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_typed_explanations_reach_the_response_intact(searcher: Searcher, monkeypatch: pytest.MonkeyPatch) -> None:
     explanation = {
         "features": {"bm25_facts": 3.5, "lcm": 0.8},
+        "articles": ["刑法第133条之一【危险驾驶罪】"],
+        "reasons": ["同为危险驾驶罪"],
         "matched_sentences": [{"query_sentence": "酒后驾驶", "case_sentence": "醉酒驾驶机动车", "weight": 0.9}],
         "predicted_articles": [{"article": "刑法:133-1", "name": "危险驾驶罪", "probability": 0.97}],
         "shared_articles": ["刑法:133-1"],
         "contributions": {"lcm": 0.6},
-        "new_kind_of_evidence": {"anything": [1, 2]},
     }
-    hit = SearchHit("1", 1, 4.2, "t", "c", 2018, ["危险驾驶罪"], ["刑法:133-1"], "s", explanation)
+    typed = Explanation(explanation["features"], explanation["articles"], explanation["reasons"],
+                        [SentencePair("酒后驾驶", "醉酒驾驶机动车", 0.9)], [PredictedArticle("刑法:133-1", "危险驾驶罪", 0.97)],
+                        ["刑法:133-1"], contributions={"lcm": 0.6})
+    hit = SearchHit("1", 1, 4.2, "t", "c", 2018, ["危险驾驶罪"], ["刑法:133-1"], "s", typed)
     monkeypatch.setattr(searcher, "search", lambda *_, **__: [hit])
     r = TestClient(create_app(searcher.index_dir, searcher)).post("/v1/search", json={"text": "酒后驾驶"})
     assert r.status_code == 200

@@ -83,6 +83,6 @@ def test_the_served_pipeline_can_take_bm25_and_knn_from_elasticsearch(es_url, tm
     assert [h.case_id for h in ours] == [h.case_id for h in theirs]
     assert [h.score for h in ours] == pytest.approx([h.score for h in theirs], abs=1e-4)
     hits = cluster.search(text, k=5)
-    assert len(hits) == 5 and hits[0].explanation["predicted_charges"][0]["charge"] == "危险驾驶罪"
+    assert len(hits) == 5 and hits[0].explanation.predicted_charges[0].charge == "危险驾驶罪"
     top = {h.case_id for h in embedded.search(text, k=5)}
     assert len(top & {h.case_id for h in hits}) >= 4

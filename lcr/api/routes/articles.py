@@ -11,7 +11,7 @@ import time
 from fastapi import APIRouter
 
 from lcr.api.deps import SearcherDep
-from lcr.api.models import PredictedArticle, PredictedChargeOut, PredictRequest, PredictResponse
+from lcr.api.models import PredictedArticleOut, PredictedChargeOut, PredictRequest, PredictResponse
 
 router = APIRouter(prefix="/articles", tags=["articles"])
 
@@ -22,7 +22,7 @@ def predict(body: PredictRequest, searcher: SearcherDep) -> PredictResponse:
     law = searcher.predict(body.text)
     return PredictResponse(
         took_ms=round((time.perf_counter() - start) * 1000, 2),
-        articles=[PredictedArticle(article=a.article, name=a.name, probability=round(a.probability, 4))
+        articles=[PredictedArticleOut(article=a.article, name=a.name, probability=round(a.probability, 4))
                   for a in law.articles],
         charges=[PredictedChargeOut(charge=c.charge, probability=round(c.probability, 4)) for c in law.charges],
         circumstances=law.circumstances)
