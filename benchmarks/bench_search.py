@@ -61,7 +61,7 @@ def main() -> None:
     dense.encoder = encoder
     searcher = Searcher(bundle)
     report: dict = {"machine": {"cores": os.cpu_count(), "python": platform.python_version(),
-                                "load_at_start": os.getloadavg()}, "index": str(bundle.folder),
+                                "load_at_start": os.getloadavg()}, "index": bundle.folder.name,
                     "pipeline": searcher.pipeline_name}
 
     # 1. pipeline vs raw encoder on the same sentences
