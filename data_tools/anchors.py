@@ -29,8 +29,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from data_tools.trec import write_run
 from lcr.errors import BadInput
-from lcr.eval.trec import write_run
 from lcr.paths import data_home, reports_dir
 from lcr.records import Run
 

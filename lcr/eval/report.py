@@ -18,6 +18,7 @@ from typing import Any
 
 from data_tools.anchors import ANCHOR_BY_NAME
 from data_tools.lecard import load_lecard_v1
+from data_tools.trec import read_run
 from lcr.errors import BadInput, CaseNotFound, IndexMismatch, IndexMissing
 from lcr.eval.data import LECARD_V1, EvalData, id_sort_key
 from lcr.eval.leakage import LeakageReport, audit_leakage, metrics_without_leaked
@@ -33,7 +34,6 @@ from lcr.eval.report_sections import (
     variants_markdown,
 )
 from lcr.eval.results import ResultEntry, load_results
-from lcr.eval.trec import read_run
 from lcr.records import Run
 
 logger = logging.getLogger(__name__)

@@ -7,13 +7,13 @@ import logging
 from pathlib import Path
 
 from data_tools.registry import load_benchmark
+from data_tools.trec import read_run, write_run
 from lcr.errors import IndexMismatch
 from lcr.eval.data import EvalData
 from lcr.eval.protocols import EvalResult, Protocol
 from lcr.eval.querysets import query_form, shortened
 from lcr.eval.results import ResultEntry, default_results, upsert_result
 from lcr.eval.runner import RankerFactory, evaluate
-from lcr.eval.trec import read_run, write_run
 from lcr.experiments.crossval import ExperimentConfig
 from lcr.experiments.systems import build_system
 from lcr.index.bundle import CASES, resolve_index

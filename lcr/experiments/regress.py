@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from data_tools.trec import read_run
 from lcr.errors import IndexMissing, LcrError
 from lcr.eval.data import EvalData
 from lcr.eval.protocols import Protocol, get_protocol
 from lcr.eval.querysets import scored_qids
 from lcr.eval.results import KINDS, ResultEntry, command_options, run_file_system, system_kind
-from lcr.eval.trec import read_run
 from lcr.experiments.evaluate import evaluate_system, load_eval_data
 from lcr.index.bundle import resolve_index
 from lcr.paths import home, lecard_v1

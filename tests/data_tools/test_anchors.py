@@ -8,8 +8,8 @@ import json
 import pytest
 
 from data_tools.anchors import ANCHOR_BY_NAME, convert, load_anchor
+from data_tools.trec import read_run
 from lcr.errors import BadInput
-from lcr.eval.trec import read_run
 from lcr.records import ranking
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from data_tools.trec import read_lecard_run, read_lecard_runs, read_qrels
 from lcr.eval.data import EvalData, id_sort_key
 from lcr.eval.protocols import get_protocol
 from lcr.eval.querysets import cv5_folds, make_cv5_folds, query_set
-from lcr.eval.trec import read_lecard_run, read_lecard_runs, read_qrels
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 V1 = DATA / "lecard"

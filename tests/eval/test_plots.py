@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from data_tools.trec import write_run
 from lcr.eval.plots import count_win_loss, per_query_differences, plot_win_loss
 from lcr.eval.report import render_reports
 from lcr.eval.results import ResultEntry, upsert_result
-from lcr.eval.trec import write_run
 from lcr.index.casestore import CaseStore
 from lcr.records import Case
 

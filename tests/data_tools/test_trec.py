@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lcr.errors import BadInput
-from lcr.eval.trec import (
+from data_tools.trec import (
     read_lecard_run,
     read_lecard_runs,
     read_qrels,
@@ -17,6 +16,7 @@ from lcr.eval.trec import (
     write_qrels,
     write_run,
 )
+from lcr.errors import BadInput
 from lcr.records import Qrels, Run
 
 RUN: Run = {"-991": {"12": 0.5, "3": 0.5, "7": 2.25, "9": -1.0}, "5": {"a": 1e-12, "b": 1 / 3}}
