@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from lcr.atomic import staged_folder
 from lcr.encode.fast_e5 import converted_dir
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.paths import cache_dir
@@ -57,22 +58,10 @@ def save_delta(folder: Path, tensors: dict, manifest: dict, force: bool = False)
 
     if folder.exists() and not force:
         raise BadInput(f"{folder} exists; pass --force to replace it")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
-    try:
+    with staged_folder(folder) as staging:
         save_file({k: v.contiguous() for k, v in tensors.items()}, str(staging / DELTA_FILE))
         full = {"kind": KIND, "base": converted_dir().name, **manifest}
         (staging / MANIFEST).write_text(json.dumps(full, indent=1, ensure_ascii=False), encoding="utf-8")
-        if folder.exists():
-            old = folder.with_name(f".{folder.name}.old")
-            os.replace(folder, old)
-            os.replace(staging, folder)
-            shutil.rmtree(old)
-        else:
-            os.replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def merged_dir(folder: Path) -> Path:

@@ -12,6 +12,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from lcr import __version__
+from lcr.atomic import staged_folder
 from lcr.errors import IndexMismatch, IndexMissing
 from lcr.models.labels import ArticleLabels
 from lcr.models.lcm_lai import LcmLai, LcmLaiConfig
@@ -21,14 +22,16 @@ FORMAT_VERSION = 1
 
 
 def save_model(folder: Path, model: LcmLai, labels: ArticleLabels, encoder_name: str, extra: dict) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(folder / "model.safetensors"))
-    (folder / "config.json").write_text(json.dumps(model.config.to_dict(), indent=1), encoding="utf-8")
-    labels.save(folder / "labels.json")
-    manifest = {"kind": MODEL_KIND, "format_version": FORMAT_VERSION, "lcr_version": __version__,
-                "torch_version": torch.__version__, "encoder": encoder_name, "n_articles": len(labels),
-                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+    """Write the model folder atomically (:func:`lcr.atomic.staged_folder`): an interrupted save leaves
+    the previous model, never weights without their manifest."""
+    with staged_folder(folder) as out:
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
+        (out / "config.json").write_text(json.dumps(model.config.to_dict(), indent=1), encoding="utf-8")
+        labels.save(out / "labels.json")
+        manifest = {"kind": MODEL_KIND, "format_version": FORMAT_VERSION, "lcr_version": __version__,
+                    "torch_version": torch.__version__, "encoder": encoder_name, "n_articles": len(labels),
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}
+        (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 def _read_manifest(folder: Path) -> dict:
