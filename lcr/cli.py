@@ -102,7 +102,6 @@ def index_build(
         VECTOR_KINDS,
         DenseConfig,
         build_index,
-        rejection_check,
     )
     from lcr.index.dense import FAISS_KINDS
     from lcr.index.manifest import check_replaceable
@@ -131,7 +130,7 @@ def index_build(
     check_replaceable(out, force)
 
     manifest = build_index(cases, out, [f.strip() for f in fields.split(",") if f.strip()], dense,
-                           source=f"{fmt}:{data}", force=force, validate=rejection_check(report, max_rejected, str(data)),
+                           source=f"{fmt}:{data}", force=force, report=report,
                            lexical_backend=lexical, max_rejected=max_rejected)  # type: ignore[arg-type]
     typer.echo(f"built {out}: {manifest.counts}; corpus checksum {manifest.corpus_checksum[:12]}")
     if report.skipped:

@@ -11,7 +11,7 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Protocol
@@ -176,27 +176,23 @@ class LoadCounts(Protocol):
 MAX_REJECTED = 0.1
 
 
-def rejection_check(report: LoadCounts, max_rejected: float, source: str) -> Callable[[int], None]:
-    """A ``validate`` for :func:`build_index`: refuse a corpus with more than ``max_rejected`` bad records."""
-
-    def validate(n_cases: int) -> None:
-        if report.read and report.skipped > max_rejected * report.read:
-            first = f"; first: {report.problems[0]}" if report.problems else ""
-            raise BadInput(f"{report.skipped} of {report.read} records of {source} are bad (more than "
-                           f"--max-rejected {max_rejected:g}){first}; nothing was built (is --format right?)")
-
-    return validate
+def _check_rejections(report: LoadCounts, max_rejected: float, source: str) -> None:
+    """Refuse a corpus whose loader skipped more than a ``max_rejected`` share of its records."""
+    if report.read and report.skipped > max_rejected * report.read:
+        first = f"; first: {report.problems[0]}" if report.problems else ""
+        raise BadInput(f"{report.skipped} of {report.read} records of {source} are bad (more than "
+                       f"--max-rejected {max_rejected:g}){first}; nothing was built (is --format right?)")
 
 
 def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAULT_FIELDS,
                 dense: DenseConfig | None = None, source: str = "", show_progress: bool = True,
-                force: bool = False, validate: Callable[[int], None] | None = None,
+                force: bool = False, report: LoadCounts | None = None,
                 lexical_backend: LexicalKind = "tantivy", max_rejected: float = MAX_REJECTED) -> Manifest:
     """Build a complete index folder at ``out`` (atomically: the old one serves until this succeeds).
-    ``out`` must be absent, empty or an lcr index unless ``force``. ``validate`` is called with the number
-    of cases read, before anything else is built: raising there abandons the build (the old index stays).
-    A corpus of no case is always refused. The manifest records every setting (backends, FAISS kind,
-    ``max_rejected``: the caller's ``validate`` applies it) so :func:`rebuild_index` can repeat the build."""
+    ``out`` must be absent, empty or an lcr index unless ``force``. ``report``: the loader's counts of the
+    ``cases`` stream; once the cases are read, more than a ``max_rejected`` share of bad records abandons
+    the build (the old index stays). A corpus of no case is always refused. The manifest records every
+    setting (backends, FAISS kind, ``max_rejected``) so :func:`rebuild_index` can repeat the build."""
     if dense is not None and dense.reranker_dir is not None:
         RankSVM.load(dense.reranker_dir)  # refuse a broken reranker before any work
     with atomic_build(out, force) as tmp:
@@ -204,11 +200,9 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
         if len(store) == 0:
             raise BadInput(f"no case could be read from {source or 'the corpus'} (is the corpus format right?); "
                            "nothing was built, the old index (if any) is unchanged")
-        if validate is not None:
-            validate(len(store))
+        if report is not None:
+            _check_rejections(report, max_rejected, source or "the corpus")
         log.info("case store: %d cases", len(store))
-        if len(store) == 0:
-            raise BadInput("the corpus gave no case to index")
         lexical = (TantivyBM25(progress=show_progress) if lexical_backend == "tantivy"
                    else ElasticsearchBM25(alias=f"lcr-{Path(out).name}"))
         lex_manifest = lexical.build(store.iter_cases(), tmp / LEXICAL, fields)
@@ -251,7 +245,7 @@ def rebuild_index(folder: Path, cases: Iterable[Case], report: LoadCounts, sourc
                                 d["article_weight"], reranker, faiss=d.get("faiss", "auto"),
                                 vectors=d.get("vectors", "faiss"))
         return build_index(cases, folder, cfg.get("fields", list(DEFAULT_FIELDS)), dense, source=source,
-                           show_progress=show_progress, validate=rejection_check(report, max_rejected, source),
+                           show_progress=show_progress, report=report,
                            lexical_backend=lexical, max_rejected=max_rejected)
 
 
