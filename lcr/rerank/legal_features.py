@@ -67,8 +67,9 @@ class LegalFeatures:
         self._circumstances: dict[str, Circumstances] = {}
 
     def __call__(self, query: Query, case_ids: Sequence[str]) -> dict[str, dict[str, float]]:
-        """Feature values of each candidate; memoised per candidate list in the query's context, since
-        evaluation ranks the same pairs by the full model and by every single feature."""
+        """Feature values of each candidate, memoised per candidate list in the query's context: a later
+        call for the same query object and candidates (cross-fitting's training rows) reads them back.
+        Evaluation gives each ranking a fresh query, so rows ranked by single features recompute them."""
         return query.context.memo(self, tuple(case_ids), lambda: self._compute(query, list(case_ids)))
 
     def evidence(self, query: Query, case_ids: Sequence[str]) -> dict[str, Evidence]:
