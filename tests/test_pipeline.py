@@ -28,6 +28,7 @@ from lcr.experiments.systems import build_system, fold_ranksvm, resources
 from lcr.index.bundle import DenseConfig, build_index
 from lcr.pipeline import Filters, Searcher
 from lcr.records import Query
+from lcr.system_spec import SystemSpec
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data_tools" / "sample" / "lecard"
 DRUNK = "2018年1月15日，被告人莫新国酒后驾驶小型轿车在道路上行驶，经检验，其血液中乙醇含量为201.1毫克／100毫升。"
@@ -50,7 +51,7 @@ def fold(tmp_path_factory):
     sample = {q.qid for q in ds.queries}
     test = [q for q in cv5_folds("lecard-v1")[0] if q in sample]
     train = sorted(sample - set(test))
-    evaluated = build_system("ranksvm", tmp / "lex", SAMPLE, config)(0, train)
+    evaluated = build_system(SystemSpec(system="ranksvm"), tmp / "lex", SAMPLE, config)(0, train)
     res, cfg = resources(tmp / "lex", SAMPLE, config)
     fold_ranksvm(tmp / "lex", SAMPLE, config, "ranksvm", 0, tuple(train)).save(tmp / "ranksvm")
     build_index(iter_corpus("lecard-v1", SAMPLE), tmp / "full", FIELDS,

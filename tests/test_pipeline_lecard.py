@@ -20,6 +20,7 @@ from lcr.experiments.systems import build_system, fold_ranksvm, resources
 from lcr.index.bundle import DenseConfig, build_index
 from lcr.pipeline import Searcher
 from lcr.records import Query
+from lcr.system_spec import SystemSpec
 
 pytestmark = pytest.mark.slow
 QUICK = {"encoder": "e5-onnx-int8", "cail": "", "train": {"lap_epochs": 1, "rank_steps": 30}}
@@ -32,7 +33,7 @@ def test_served_and_evaluated_pipelines_rank_alike_on_full_lecard(lecard_data, l
     config.write_text(json.dumps(QUICK), encoding="utf-8")
     folds = cv5_folds("lecard-v1")
     test, train = folds[0][:6], sorted(q for f in folds[1:] for q in f)
-    evaluated = build_system("ranksvm", lecard_index, lecard_data, config)(0, train)
+    evaluated = build_system(SystemSpec(system="ranksvm"), lecard_index, lecard_data, config)(0, train)
     res, cfg = resources(lecard_index, lecard_data, config)
     fold_ranksvm(lecard_index, lecard_data, config, "ranksvm", 0, tuple(train)).save(tmp_path / "ranksvm")
     dense = DenseConfig(fold_model_dir(res, cfg, "lcm-lai", 0, train), cfg.encoder, cfg.train.max_sentences,

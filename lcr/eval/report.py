@@ -28,7 +28,6 @@ from lcr.eval.querysets import scored_qids
 from lcr.eval.report_sections import (
     anchor_wins_markdown,
     headline_seed_line,
-    is_variant,
     query_lap_markdown,
     seeds_markdown,
     variants_markdown,
@@ -94,7 +93,7 @@ HEADLINE_BEST = 2
 def _lcr_system(e: ResultEntry) -> bool:
     """A complete lcr system (not a baseline, an anchor, one feature alone or a feature-group ablation)."""
     return (not e.system.startswith((ANCHOR_PREFIX, "feature:")) and e.system != BASELINE
-            and "-minus-" not in e.system and not is_variant(e.system))
+            and "-minus-" not in e.system and not e.spec.is_variant)
 
 
 def headline_system(entries: list[ResultEntry]) -> str | None:

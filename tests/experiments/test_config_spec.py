@@ -1,11 +1,17 @@
-"""A config's runs are catalogued apart from the shipped config's, by seed and by LCM-LAI variant."""
+"""A config's runs are catalogued apart from the shipped config's, by seed, sentences, LCM-LAI variant and encoder."""
 
 from __future__ import annotations
 
 import json
 
 from lcr.experiments.crossval import default_config_path
-from lcr.experiments.evaluate import config_suffix
+from lcr.experiments.evaluate import config_spec
+from lcr.system_spec import SystemSpec
+
+
+def config_suffix(path) -> str:
+    """What ``path`` adds to a system's catalogue name."""
+    return config_spec(SystemSpec(system="x"), path).name.removeprefix("x")
 
 
 def variant_of_shipped(tmp_path, name: str, **changes) -> object:
@@ -53,3 +59,16 @@ def test_another_encoder_comes_last(tmp_path):
 def test_a_trained_encoder_delta_is_named_by_its_delta(tmp_path):
     legal = variant_of_shipped(tmp_path, "l.json", encoder="e5-torch:legal", train={"seed": 15})
     assert config_suffix(legal) == ".seed15.e5-legal"
+
+
+def test_a_catalogue_name_must_agree_with_the_config_it_is_evaluated_under(tmp_path):
+    import pytest
+
+    from lcr.errors import BadInput
+    from lcr.experiments.evaluate import _evaluated_spec
+
+    seed14 = variant_of_shipped(tmp_path, "s.json", train={"seed": 14})
+    assert _evaluated_spec(SystemSpec.parse("ranksvm-legal.seed14"), seed14).name == "ranksvm-legal.seed14"
+    assert _evaluated_spec(SystemSpec.parse("ranksvm-legal"), seed14).name == "ranksvm-legal.seed14"
+    with pytest.raises(BadInput, match="names seed 14, but the shipped config gives the shipped one"):
+        _evaluated_spec(SystemSpec.parse("ranksvm-legal.seed14"), None)
