@@ -522,8 +522,10 @@ def report(
     reranker: Annotated[Path | None, typer.Option(help="Production RankSVM whose weights to list (default: the "
                                                        "one shipped in lcr/resources/models).")] = None,
 ):
-    """Regenerate reports/README.md (protocols, tables, ablation, weights, win/loss plots, leakage audit)
-    and the README's headline table from reports/results.json. Parts whose inputs are absent are skipped."""
+    """Regenerate, from reports/results.json: one page per protocol (reports/protocols/), reports/README.md
+    (their index, anchors, ablation, weights, seeds, win/loss plots, leakage audit), the findings page
+    docs/experiments-lecard.md (from its template) and the README's headline table. Parts whose inputs are
+    absent are skipped."""
     from lcr.errors import IndexMismatch, IndexMissing
     from lcr.eval.report import render_reports
     from lcr.index.bundle import CASES, resolve_index

@@ -22,6 +22,7 @@ from data_tools.trec import read_run
 from lcr.errors import BadInput, CaseNotFound, IndexMismatch, IndexMissing
 from lcr.eval.data import LECARD_V1, EvalData, id_sort_key
 from lcr.eval.leakage import LeakageReport, audit_leakage, metrics_without_leaked
+from lcr.eval.narrative import render_narrative
 from lcr.eval.plots import plot_win_loss
 from lcr.eval.protocols import get_protocol
 from lcr.eval.querysets import scored_qids
@@ -43,6 +44,8 @@ LEAKAGE_PROTOCOLS = ("official", "hard", "corpus")
 LEAKAGE_METRICS = ("MAP", "NDCG@30", "P@5", "R@100")
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+PROTOCOL_PAGES = "protocols"
+NARRATIVE_TEMPLATE, NARRATIVE = "experiments-lecard.template.md", "experiments-lecard.md"
 METRIC_ORDER = [
     "MAP",
     "P@5",
@@ -87,50 +90,37 @@ def _protocol_line(dataset: str, protocol: str) -> str:
 HEADLINE = (("official", "cv5", ("MAP", "NDCG@30")), ("hard", "cv5", ("MAP", "NDCG@30")),
             ("keller", "cv5", ("MAP", "NDCG@30")), ("corpus", "cv5", ("MAP", "NDCG@30", "R@100")))
 ANCHOR_PREFIX = "anchor-"
-HEADLINE_BEST = 2
-
-
-def _lcr_system(e: ResultEntry) -> bool:
-    """A complete lcr system (not a baseline, an anchor, one feature alone or a feature-group ablation)."""
-    return (not e.system.startswith((ANCHOR_PREFIX, "feature:")) and e.system != BASELINE
-            and "-minus-" not in e.system and not e.spec.is_variant)
-
-
-def headline_system(entries: list[ResultEntry]) -> str | None:
-    """The best complete lcr system by official cv5 MAP (the bold row of the headline table)."""
-    rows = [e for e in entries if e.dataset == LECARD_V1 and e.protocol == "official" and e.queries == "cv5"
-            and _lcr_system(e)]
-    return max(rows, key=lambda e: e.metrics.get("MAP", 0.0)).system if rows else None
+#: The served system (``lcr.pipeline.compose.build_pipeline`` under the shipped config), named before any
+#: number is read: the headline shows it, never the best of the catalogue's entries on the test queries.
+SERVED = "ranksvm-legal"
 
 
 def headline_markdown(entries: list[ResultEntry]) -> str:
-    """The README's results section: per protocol, lcr's best learned systems (cv5), ``bm25-facts`` and
-    the published systems' own runs scored by the same protocol, and a link to the full catalogue."""
+    """The README's results section: per protocol, the served system (cv5), ``bm25-facts`` and the
+    published systems' own runs scored by the same protocol, and links to the full catalogue."""
     lines = ["| protocol | queries | system | MAP | NDCG@30 | R@100 |", "|---|---|---|---|---|---|"]
     for protocol, queries, metrics in HEADLINE:
         rows = [e for e in entries if e.dataset == LECARD_V1 and e.protocol == protocol]
-        best = sorted((e for e in rows if e.queries == queries and _lcr_system(e)),
-                      key=lambda e: -e.metrics.get("MAP", 0.0))[:HEADLINE_BEST]
+        served = [e for e in rows if e.system == SERVED and e.queries == queries]
         bm25 = [e for e in rows if e.system == BASELINE and e.queries == "all"]
         anchors = sorted((e for e in rows if e.system.startswith(ANCHOR_PREFIX)),
                          key=lambda e: -e.metrics.get("MAP", 0.0))
-        for e in [*best, *bm25, *anchors]:
+        for e in [*served, *bm25, *anchors]:
             cells = [f"{e.metrics[m]:.3f}" if m in e.metrics and m in metrics else "" for m in
                      ("MAP", "NDCG@30", "R@100")]
-            name = f"**{e.system}**" if e in best[:1] else e.system
+            name = f"**{e.system}** (served)" if e in served else e.system
             missing = e.extra.get("missing", []) if e.extra else []
             covered = f" ({e.extra['scored'] - len(missing)} covered, absent = 0)" if missing else ""
             lines.append(f"| `{protocol}` | {e.queries}{covered} | {name} | " + " | ".join(cells) + " |")
     return "\n".join([
-        "LeCaRD v1. lcr's learned systems are scored with `cv5` (each query ranked by models trained on the "
-        "other four folds); `bm25-facts` learns nothing (`all`); `anchor-*` are the published systems' own "
-        "runs (`reports/runs/lecard-v1/anchors/`, MIT, converted in their published order) scored by the same "
-        "protocol code. Protocols: `official` ranks each "
-        "query's 30 labelled candidates (linear gain, MAP on grade 3); `hard` the whole ~100-document pool "
-        "(unlabelled = 0); `keller` KELLER's conventions (105 queries, gain 2^(g−1)); `corpus` all 9,088 "
-        "documents (R@100 on grade ≥ 2). The full catalogue, every protocol spelled out, ablations and "
-        "per-query plots: [reports/README.md](reports/README.md); every number there re-runs with `lcr regress`.",
-        "", *lines, "", *_coverage_note(entries), *headline_seed_line(entries, headline_system(entries) or "")])
+        f"LeCaRD v1. **{SERVED}** is what `lcr serve` runs, scored with `cv5` (each query ranked by models "
+        "trained on the other four folds); `bm25-facts` learns nothing (`all`); `anchor-*` are the published "
+        "systems' own runs (MIT) scored by the same protocol code. `official`: each query's 30 labelled "
+        "candidates, MAP on grade 3; `hard`: the whole ~100-document pool, unlabelled = 0; `keller`: KELLER's "
+        "conventions (105 queries, gain 2^(g−1)); `corpus`: all 9,088 documents. Findings and ablations: "
+        "[docs/experiments-lecard.md](docs/experiments-lecard.md); every table and protocol: "
+        "[reports/README.md](reports/README.md); every number re-runs with `lcr regress`.",
+        "", *lines, "", *_coverage_note(entries), *headline_seed_line(entries, SERVED)])
 
 
 def _covered_mean(e: ResultEntry, metric: str) -> float | None:
@@ -174,25 +164,43 @@ def render_reports(
     results: Path, readme: Path, *, data_root: Path | None = None, case_facts: Callable[[str], str] | None = None,
     reranker_dir: Path | None = None,
 ) -> list[Path]:
-    """Write ``reports/README.md`` (every table with its protocol statement, then the LeCaRD v1 plots
-    and, given ``case_facts`` (case id -> its facts, from the index's case store), the leakage audit) and
-    refresh the README's results section. Returns the paths written."""
+    """Write one page per protocol (``reports/protocols/<dataset>-<protocol>.md``: the protocol spelled out,
+    then every entry's table), ``reports/README.md`` (the protocols' index, then what compares systems
+    across them: anchors, the RankSVM ablation and weights, seeds, variants, the query side, the LeCaRD v1
+    plots and, given ``case_facts`` (case id -> its facts, from the index's case store), the leakage
+    audit), ``docs/experiments-lecard.md`` from its template beside the README (:mod:`lcr.eval.narrative`),
+    and the README's results section. Returns the paths written."""
     entries = load_results(results)
     out = results.parent / "README.md"
-    protocols = sorted({(e.dataset, e.protocol) for e in entries})
+    written = []
+    index = []
+    for dataset, protocol in sorted({(e.dataset, e.protocol) for e in entries}):
+        doc = get_protocol(dataset, protocol).describe().strip()
+        rows = [e for e in entries if (e.dataset, e.protocol) == (dataset, protocol)]
+        page = results.parent / PROTOCOL_PAGES / f"{dataset}-{protocol}.md"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text("\n".join([
+            f"# {dataset} · `{protocol}`", "",
+            "Generated by `lcr report` from `reports/results.json`; every entry there names its run file and the "
+            "command that regenerates it.", "", doc, "", results_markdown(rows, with_protocols=False)]) + "\n",
+            encoding="utf-8")
+        written.append(page)
+        first = doc.splitlines()[0].rstrip(".")
+        index.append(f"- [{dataset} · `{protocol}`]({PROTOCOL_PAGES}/{page.name}): {first} ({len(rows)} entries)")
     parts = [
         "# lcr evaluation report",
         "",
         "Generated by `lcr report` from `reports/results.json`; every entry there names its run file "
-        "and the command that regenerates it.",
+        "and the command that regenerates it. The findings, read from these tables: "
+        "[docs/experiments-lecard.md](../docs/experiments-lecard.md).",
         "",
         "## Protocols",
         "",
+        "Each page spells its protocol out and lists every catalogued system under it, per query set.",
+        "",
+        *index,
+        "",
     ]
-    for dataset, protocol in protocols:
-        doc = get_protocol(dataset, protocol).describe().strip()
-        parts += [f"### {dataset} · `{protocol}`", "", doc, ""]
-    parts += ["## Results", "", results_markdown(entries, with_protocols=False)]
     parts += _anchors_section(entries)
     parts += _ranksvm_section(entries, reranker_dir)
     parts += seeds_markdown(entries)
@@ -200,10 +208,16 @@ def render_reports(
     lap = results.parent / "lap.json"
     if lap.exists():
         parts += query_lap_markdown(json.loads(lap.read_text(encoding="utf-8")))
-    sections, written = _lecard_v1_sections(entries, results.parent, data_root, case_facts)
+    sections, more = _lecard_v1_sections(entries, results.parent, data_root, case_facts)
     parts += sections
     out.write_text("\n".join(parts) + "\n", encoding="utf-8")
-    written.insert(0, out)
+    written = [out, *written, *more]
+    template = readme.parent / "docs" / NARRATIVE_TEMPLATE
+    if template.exists():
+        doc_out = template.with_name(NARRATIVE)
+        doc_out.write_text(render_narrative(template.read_text(encoding="utf-8"), entries, template.name),
+                           encoding="utf-8")
+        written.append(doc_out)
     if readme.exists() and update_readme(readme, results):
         written.append(readme)
     return written
@@ -281,7 +295,7 @@ def _lecard_v1_sections(
     data = EvalData.from_lecard_v1(ds)
     run_of = _run_reader()
     plot_lines, written = _win_loss_section(entries, data, run_of, out_dir / "plots")
-    plot_lines += anchor_wins_markdown(entries, data, run_of, headline_system(entries) or "", ANCHOR_PREFIX)
+    plot_lines += anchor_wins_markdown(entries, data, run_of, SERVED, ANCHOR_PREFIX)
     try:
         if case_facts is None:
             raise IndexMissing("no index given")

@@ -15,7 +15,7 @@ from lcr.eval.querysets import query_form, shortened
 from lcr.eval.results import ResultEntry, default_results, upsert_result
 from lcr.eval.runner import RankerFactory, evaluate
 from lcr.experiments.crossval import ExperimentConfig
-from lcr.experiments.systems import BM25_SYSTEMS, build_system, lexical_backend
+from lcr.experiments.systems import BM25_SYSTEMS, UNTRAINED, build_system, lexical_backend
 from lcr.index.bundle import CASES, resolve_index
 from lcr.index.casestore import CaseStore
 from lcr.paths import home, reports_dir
@@ -67,12 +67,13 @@ def config_spec(spec: SystemSpec, config: Path | None) -> SystemSpec:
     """``spec`` with the parts that set ``config``'s runs apart from the shipped config's in the catalogue:
     another training seed, number of fact sentences per case, LCM-LAI variant under the pipeline or
     sentence encoder (e.g. ``ranksvm-legal.seed14``, ``ranksvm-legal.e5-onnx-int8``), so one system's runs
-    over several configs sit side by side; the shipped config (or none) keeps the plain name."""
+    over several configs sit side by side; the shipped config (or none) keeps the plain name. A system that
+    trains nothing (:data:`~lcr.experiments.systems.UNTRAINED`) has no seed."""
     if config is None:
         return spec
     cfg, shipped = ExperimentConfig.load(config), ExperimentConfig.load()
     return spec.model_copy(update={
-        "seed": None if cfg.train.seed == shipped.train.seed else cfg.train.seed,
+        "seed": None if cfg.train.seed == shipped.train.seed or spec.system in UNTRAINED else cfg.train.seed,
         "sentences": None if cfg.train.max_sentences == shipped.train.max_sentences else cfg.train.max_sentences,
         "lcm_variant": None if cfg.lcm_variant == shipped.lcm_variant else cfg.lcm_variant,
         "encoder": None if cfg.encoder == shipped.encoder else _encoder_label(cfg.encoder),

@@ -55,6 +55,8 @@ from lcr.retrieve.lexical import BM25Ranker
 from lcr.system_spec import SystemSpec
 
 BM25_SYSTEMS = ("bm25-facts", "bm25-reasoning", "bm25-full-text")
+#: Systems that train nothing: a training seed does not change them.
+UNTRAINED = (*BM25_SYSTEMS, "e5-cosine")
 #: The first stages' fusions, and the dense weights they are evaluated at (``hybrid-rrf@0.25``).
 HYBRID_SYSTEMS = {"hybrid-rrf": "rrf", "hybrid-weighted": "weighted"}
 DENSE_WEIGHTS = (None, 0.5, 0.25)

@@ -90,7 +90,7 @@ def test_render_reports_without_data(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     record(results, "bm25-facts", {"1": {"a": 1.0}})
     written = render_reports(results, tmp_path / "absent.md", data_root=tmp_path / "absent")
-    assert written == [tmp_path / "README.md"]
+    assert written == [tmp_path / "README.md", tmp_path / "protocols" / "lecard-v1-official.md"]
     assert (tmp_path / "README.md").read_text().count("_Skipped: no LeCaRD v1 data folder") == 2
 
 
@@ -98,7 +98,7 @@ def test_the_readme_gets_the_headline_table_only(tmp_path: Path) -> None:
     results = tmp_path / "reports" / "results.json"
     results.parent.mkdir()
     record(results, "bm25-facts", {"1": {"a": 1.0}})
-    for system, value in (("ranksvm", 0.6), ("hybrid-rrf", 0.5), ("lcm-lai", 0.4), ("feature:e5_cosine", 0.9),
+    for system, value in (("ranksvm-legal", 0.6), ("hybrid-rrf", 0.65), ("lcm-lai", 0.4), ("feature:e5_cosine", 0.9),
                           ("anchor-keller", 0.7)):
         upsert_result(ResultEntry("lecard-v1", "official", "all" if system.startswith("anchor") else "cv5",
                                   system, {"MAP": value, "NDCG@30": value}, "r", ""), results)
@@ -107,6 +107,6 @@ def test_the_readme_gets_the_headline_table_only(tmp_path: Path) -> None:
     render_reports(results, readme, data_root=tmp_path / "absent")
     text = readme.read_text(encoding="utf-8")
     assert "STALE TABLE" not in text and text.startswith("intro") and text.rstrip().endswith("rest")
-    assert "| `official` | cv5 | **ranksvm** | 0.600 | 0.600 |" in text
-    assert "| `official` | cv5 | hybrid-rrf |" in text and "lcm-lai" not in text  # the best two only
+    assert "| `official` | cv5 | **ranksvm-legal** (served) | 0.600 | 0.600 |" in text
+    assert "hybrid-rrf" not in text and "lcm-lai" not in text  # the served system only, not the best scoring
     assert "feature:" not in text and "anchor-keller" in text and "(reports/README.md)" in text

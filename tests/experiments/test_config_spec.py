@@ -72,3 +72,9 @@ def test_a_catalogue_name_must_agree_with_the_config_it_is_evaluated_under(tmp_p
     assert _evaluated_spec(SystemSpec.parse("ranksvm-legal"), seed14).name == "ranksvm-legal.seed14"
     with pytest.raises(BadInput, match="names seed 14, but the shipped config gives the shipped one"):
         _evaluated_spec(SystemSpec.parse("ranksvm-legal.seed14"), None)
+
+
+def test_a_system_that_trains_nothing_has_no_seed(tmp_path):
+    seed14 = variant_of_shipped(tmp_path, "s.json", encoder="e5-onnx-int8", train={"seed": 14})
+    assert config_spec(SystemSpec(system="e5-cosine"), seed14).name == "e5-cosine.e5-onnx-int8"
+    assert config_spec(SystemSpec(system="lcm-lai"), seed14).name == "lcm-lai.seed14.e5-onnx-int8"
