@@ -125,7 +125,7 @@ def test_index_refuses_an_unknown_layout_version(fold, tmp_path):
     bad = tmp_path / "future"
     shutil.copytree(fold[0] / "full", bad)
     manifest = json.loads((bad / "manifest.json").read_text(encoding="utf-8"))
-    (bad / "manifest.json").write_text(json.dumps({**manifest, "version": 99}), encoding="utf-8")
+    (bad / "manifest.json").write_text(json.dumps({**manifest, "format_version": 99}), encoding="utf-8")
     with pytest.raises(IndexMismatch, match="layout version 99"):
         Searcher.open(bad)
 

@@ -82,7 +82,7 @@ class HealthResponse(BaseModel):
                       models: dict[str, dict[str, Any]], backends: dict[str, str] | None = None) -> HealthResponse:
         scalars = {name: {k: v for k, v in m.items() if isinstance(v, str | int | float | bool) or v is None}
                    for name, m in models.items()}
-        return cls(version=__version__, index=index, kind=manifest.kind, index_version=manifest.version,
+        return cls(version=__version__, index=index, kind=manifest.kind, index_version=manifest.format_version,
                    created=manifest.created, counts=manifest.counts, corpus_checksum=manifest.corpus_checksum[:12],
                    pipeline=pipeline, backends=backends or {}, models=scalars)
 

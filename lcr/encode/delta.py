@@ -11,19 +11,19 @@ embedding cache and index manifests keep vectors of different deltas apart.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from lcr.artifacts import new_manifest, write_manifest
+from lcr.artifacts import read_manifest as read_artifact_manifest
 from lcr.atomic import staged_folder
 from lcr.encode.fast_e5 import converted_dir
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.paths import cache_dir
 
 DELTA_FILE = "delta.safetensors"
-MANIFEST = "manifest.json"
 KIND = "lcr-encoder-delta"
 #: The delta lcr ships: the legal encoder trained by ``lcr train --encoder`` (spec ``e5-torch:legal``).
 SHIPPED_DELTAS = {"legal": Path(__file__).resolve().parents[1] / "resources" / "models" / "e5-legal"}
@@ -43,13 +43,8 @@ def delta_digest(folder: Path) -> str:
 
 
 def read_manifest(folder: Path) -> dict:
-    path = folder / MANIFEST
-    if not path.exists():
-        raise IndexMissing(f"{folder} has no {MANIFEST}")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("kind") != KIND:
-        raise IndexMismatch(f"{folder} is not an encoder delta (kind {manifest.get('kind')!r})")
-    return manifest
+    """The delta's manifest, checked to be an encoder delta in this lcr's format (:mod:`lcr.artifacts`)."""
+    return read_artifact_manifest(folder, KIND, "train one with `lcr train --encoder`")
 
 
 def save_delta(folder: Path, tensors: dict, manifest: dict, force: bool = False) -> None:
@@ -60,8 +55,8 @@ def save_delta(folder: Path, tensors: dict, manifest: dict, force: bool = False)
         raise BadInput(f"{folder} exists; pass --force to replace it")
     with staged_folder(folder) as staging:
         save_file({k: v.contiguous() for k, v in tensors.items()}, str(staging / DELTA_FILE))
-        full = {"kind": KIND, "base": converted_dir().name, **manifest}
-        (staging / MANIFEST).write_text(json.dumps(full, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_manifest(staging, new_manifest(KIND, {"base": converted_dir().name, **manifest},
+                                             components=("torch", "transformers")))
 
 
 def merged_dir(folder: Path) -> Path:

@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from lcr.artifacts import component_versions
 from lcr.encode.embedding_cache import CachedEncoder, cached_encoder
 from lcr.encode.sentence_store import SentenceStore
 from lcr.encode.sentences import select_sentences
@@ -30,7 +31,7 @@ from lcr.index.es_dense import ElasticsearchDense
 from lcr.index.es_lexical import KIND as ES_KIND
 from lcr.index.es_lexical import ElasticsearchBM25
 from lcr.index.lexical import DEFAULT_FIELDS, LexicalBackend, TantivyBM25
-from lcr.index.manifest import Manifest, atomic_build, component_versions
+from lcr.index.manifest import Manifest, atomic_build
 from lcr.models.checkpoint import load_model, model_encoder_spec
 from lcr.models.labels import ArticleLabels
 from lcr.models.lcm_lai import LcmLai, case_vectors
@@ -130,8 +131,9 @@ class IndexBundle:
         manifest = Manifest.load(folder)
         if manifest.kind != INDEX_KIND:
             raise IndexMismatch(f"{folder} holds a {manifest.kind!r}, not an lcr index ({INDEX_KIND!r})")
-        if manifest.version not in SUPPORTED_VERSIONS:
-            raise IndexMismatch(f"index {folder} has layout version {manifest.version}; this lcr reads "
+        if manifest.format_version not in SUPPORTED_VERSIONS:
+            raise IndexMismatch(f"index {folder} has layout version {manifest.format_version} (written by lcr "
+                                f"{manifest.lcr_version}); this lcr reads "
                                 f"{', '.join(map(str, SUPPORTED_VERSIONS))}: rebuild it with `lcr index build`")
         store = CaseStore.open(folder / CASES)
         if store.checksum != manifest.corpus_checksum:
@@ -217,7 +219,7 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
                                "article_weight": dense.article_weight, "model": str(dense.model_dir),
                                "reranker": str(dense.reranker_dir) if dense.reranker_dir else None,
                                "vectors": dense.vectors, "faiss": dense.faiss}
-        manifest = Manifest(kind=INDEX_KIND, version=INDEX_VERSION, config=config,
+        manifest = Manifest(kind=INDEX_KIND, format_version=INDEX_VERSION, config=config,
                             corpus_checksum=store.checksum, counts=counts,
                             components=component_versions("lcr", "tantivy", "faiss-cpu", "torch"))
         store.close()

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lcr.artifacts import component_versions
 from lcr.errors import IndexMismatch
 from lcr.index.es_cluster import AliasBacked, build_behind_alias, checked, index_name
-from lcr.index.manifest import Manifest, atomic_build, component_versions
+from lcr.index.manifest import Manifest, atomic_build
 
 if TYPE_CHECKING:
     from elasticsearch import Elasticsearch
@@ -74,7 +75,7 @@ class ElasticsearchDense(AliasBacked):
         concrete = build_behind_alias(self.client, alias, mapping(vectors.shape[1]), actions(), self.chunk,
                                       self.max_retries)
         with atomic_build(out_dir, force=True) as tmp:
-            manifest = Manifest(kind=KIND, version=self.FORMAT_VERSION,
+            manifest = Manifest(kind=KIND, format_version=self.FORMAT_VERSION,
                                 config={"alias": alias, "index": concrete, "dim": int(vectors.shape[1]),
                                         "similarity": "cosine", "meta": meta or {}},
                                 counts={"vectors": len(case_ids)}, components=component_versions())
@@ -83,7 +84,7 @@ class ElasticsearchDense(AliasBacked):
 
     def open(self, folder: str | Path) -> ElasticsearchDense:
         manifest = Manifest.load(folder)
-        manifest.check({"kind": KIND, "version": self.FORMAT_VERSION})
+        manifest.check({"kind": KIND, "format_version": self.FORMAT_VERSION})
         self._dim = int(manifest.config["dim"])
         self.meta = manifest.config.get("meta", {})
         self._attach(manifest.config["alias"], folder)

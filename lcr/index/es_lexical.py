@@ -21,10 +21,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lcr.artifacts import component_versions
 from lcr.errors import IndexMismatch
 from lcr.index.es_cluster import AliasBacked, build_behind_alias, checked, index_name
 from lcr.index.lexical import BM25_PARAMS, DEFAULT_FIELDS, segment_stream
-from lcr.index.manifest import Manifest, atomic_build, case_hash, component_versions, corpus_checksum
+from lcr.index.manifest import Manifest, atomic_build, case_hash, corpus_checksum
 from lcr.records import TEXT_FIELDS, Case, ScoredCase
 from lcr.text.segment import Segmenter
 
@@ -76,7 +77,7 @@ class ElasticsearchBM25(AliasBacked):
         concrete = build_behind_alias(self.client, alias, mapping(fields), self._actions(cases, fields, segmenter, hashes),
                                       self.chunk, self.max_retries)
         with atomic_build(out_dir, force=True) as tmp:
-            manifest = Manifest(kind=KIND, version=self.FORMAT_VERSION,
+            manifest = Manifest(kind=KIND, format_version=self.FORMAT_VERSION,
                                 config={"fields": list(fields), "segmenter": segmenter.config(),
                                         "bm25": dict(BM25_PARAMS), "alias": alias, "index": concrete},
                                 corpus_checksum=corpus_checksum(hashes), counts={"cases": len(hashes)},
@@ -103,7 +104,7 @@ class ElasticsearchBM25(AliasBacked):
 
     def open(self, index_dir: str | Path) -> ElasticsearchBM25:
         manifest = Manifest.load(index_dir)
-        manifest.check({"kind": KIND, "version": self.FORMAT_VERSION})
+        manifest.check({"kind": KIND, "format_version": self.FORMAT_VERSION})
         seg = manifest.config["segmenter"]
         self.segmenter = self.segmenter or Segmenter(backend=seg["backend"], user_dict=seg["user_dict"],
                                                       stopwords=seg["stopwords"])

@@ -28,8 +28,9 @@ from typing import Protocol, runtime_checkable
 import tantivy
 from tqdm import tqdm
 
+from lcr.artifacts import component_versions
 from lcr.errors import BadInput, BadQuery, IndexMissing
-from lcr.index.manifest import Manifest, atomic_build, case_hash, component_versions, corpus_checksum
+from lcr.index.manifest import Manifest, atomic_build, case_hash, corpus_checksum
 from lcr.iterutil import batched
 from lcr.records import TEXT_FIELDS, Case, ScoredCase
 from lcr.text.segment import Segmenter
@@ -196,7 +197,7 @@ class TantivyBM25:
             (tmp / "ids.json").write_text(json.dumps(ids, ensure_ascii=False), encoding="utf-8")
             manifest = Manifest(
                 kind=self.KIND,
-                version=self.FORMAT_VERSION,
+                format_version=self.FORMAT_VERSION,
                 config={"fields": list(fields), "segmenter": segmenter.config(), "bm25": dict(BM25_PARAMS)},
                 corpus_checksum=corpus_checksum(hashes),
                 counts={"cases": len(ids), **{f"tokens_{f}": n for f, n in tokens.items()}},
@@ -233,7 +234,7 @@ class TantivyBM25:
     def open(self, index_dir: str | Path) -> TantivyBM25:
         index_dir = Path(index_dir)
         manifest = Manifest.load(index_dir)
-        manifest.check({"kind": self.KIND, "version": self.FORMAT_VERSION})
+        manifest.check({"kind": self.KIND, "format_version": self.FORMAT_VERSION})
         seg_config = manifest.config["segmenter"]
         segmenter = self.segmenter or Segmenter(
             backend=seg_config["backend"],

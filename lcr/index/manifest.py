@@ -1,9 +1,10 @@
 """Index manifests and atomic build-and-swap.
 
-Every built artifact directory holds a ``manifest.json`` saying what it is (kind, format version),
-how it was built (config), from which corpus (checksum) and with which software (component
-versions). Loaders call ``Manifest.check`` so a stale or foreign index fails loudly, naming the
-field that differs, instead of silently returning wrong results.
+Every built index directory (the index folder and its lexical and vector parts) holds a ``manifest.json``
+in the schema every lcr artifact shares (:mod:`lcr.artifacts`: kind, format version, the lcr that wrote
+it, when, library versions), then how it was built (config), from which corpus (checksum) and its counts.
+Loaders call ``Manifest.check`` so a stale or foreign index fails loudly, naming the field that differs,
+instead of silently returning wrong results.
 """
 
 from __future__ import annotations
@@ -17,17 +18,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from lcr import __version__
+from lcr.artifacts import MANIFEST_NAME, upgrade_legacy, warn_if_newer
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.records import Case
 
 log = logging.getLogger(__name__)
-
-MANIFEST_NAME = "manifest.json"
-
 
 def text_hash(text: str) -> str:
     """Short content hash of a text."""
@@ -47,17 +46,6 @@ def corpus_checksum(case_ids_and_text_hashes: Iterable[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
-def component_versions(*packages: str) -> dict[str, str]:
-    """Installed versions of the named distributions (``"absent"`` when not installed)."""
-    out = {}
-    for name in packages:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "absent"
-    return out
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -67,12 +55,13 @@ class Manifest:
     """What an index directory holds; saved as ``manifest.json`` inside it."""
 
     kind: str
-    version: int = 1
+    format_version: int = 1
+    lcr_version: str = __version__
     created: str = field(default_factory=_now)
+    components: dict[str, str] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     corpus_checksum: str = ""
     counts: dict[str, int] = field(default_factory=dict)
-    components: dict[str, str] = field(default_factory=dict)
 
     def save(self, directory: str | Path) -> Path:
         """Write ``manifest.json`` into ``directory`` (via a temp file, so it is never half-written)."""
@@ -91,23 +80,25 @@ class Manifest:
         if not path.is_file():
             raise IndexMissing(f"no {MANIFEST_NAME} in {directory} (build the index first)")
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = upgrade_legacy(json.loads(path.read_text(encoding="utf-8")))
             known = {f.name for f in fields(cls)}
-            return cls(**{k: v for k, v in raw.items() if k in known})
-        except (ValueError, TypeError) as exc:
+            manifest = cls(**{k: v for k, v in raw.items() if k in known})
+        except (ValueError, TypeError, AttributeError) as exc:
             raise IndexMismatch(f"unreadable manifest {path}: {exc}") from exc
+        warn_if_newer(Path(directory), manifest.lcr_version)
+        return manifest
 
     def check(self, expected: Manifest | Mapping[str, Any]) -> None:
         """Raise ``IndexMismatch`` naming the first field that differs from ``expected``.
 
         A mapping gives only the fields to compare (nested dicts, e.g. ``config``, are compared key
         by key, so the message names ``config.segmenter.backend`` rather than all of ``config``);
-        a ``Manifest`` compares kind, version, config and corpus checksum.
+        a ``Manifest`` compares kind, format version, config and corpus checksum.
         """
         if isinstance(expected, Manifest):
             expected = {
                 "kind": expected.kind,
-                "version": expected.version,
+                "format_version": expected.format_version,
                 "config": expected.config,
                 "corpus_checksum": expected.corpus_checksum,
             }

@@ -5,20 +5,17 @@ config, data checksums). Never pickle."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-import torch
 from safetensors.torch import load_file, save_file
 
-from lcr import __version__
+from lcr.artifacts import new_manifest, read_manifest, write_manifest
 from lcr.atomic import staged_folder
-from lcr.errors import IndexMismatch, IndexMissing
+from lcr.errors import IndexMismatch
 from lcr.models.labels import ArticleLabels
 from lcr.models.lcm_lai import LcmLai, LcmLaiConfig
 
 MODEL_KIND = "lcm-lai"
-FORMAT_VERSION = 1
 
 
 def save_model(folder: Path, model: LcmLai, labels: ArticleLabels, encoder_name: str, extra: dict) -> None:
@@ -28,16 +25,12 @@ def save_model(folder: Path, model: LcmLai, labels: ArticleLabels, encoder_name:
         save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out / "model.safetensors"))
         (out / "config.json").write_text(json.dumps(model.config.to_dict(), indent=1), encoding="utf-8")
         labels.save(out / "labels.json")
-        manifest = {"kind": MODEL_KIND, "format_version": FORMAT_VERSION, "lcr_version": __version__,
-                    "torch_version": torch.__version__, "encoder": encoder_name, "n_articles": len(labels),
-                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **extra}
-        (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False), encoding="utf-8")
+        write_manifest(out, new_manifest(MODEL_KIND, {"encoder": encoder_name, "n_articles": len(labels), **extra},
+                                         components=("torch",)))
 
 
 def _read_manifest(folder: Path) -> dict:
-    if not (folder / "manifest.json").exists():
-        raise IndexMissing(f"no LCM-LAI model at {folder} (manifest.json missing); train one with `lcr train`")
-    return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return read_manifest(folder, MODEL_KIND, "train one with `lcr train`")
 
 
 def model_encoder_spec(folder: Path) -> str:
@@ -49,11 +42,8 @@ def model_encoder_spec(folder: Path) -> str:
 
 
 def load_model(folder: Path, encoder_name: str | None = None) -> tuple[LcmLai, ArticleLabels, dict]:
-    """Load a model folder; refuse one made for another encoder or by an incompatible format."""
+    """Load a model folder; refuse one made for another encoder or in another format (:mod:`lcr.artifacts`)."""
     manifest = _read_manifest(folder)
-    if manifest.get("kind") != MODEL_KIND or manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexMismatch(f"{folder} holds a {manifest.get('kind')!r} v{manifest.get('format_version')} model; "
-                            f"this lcr reads {MODEL_KIND!r} v{FORMAT_VERSION}")
     if encoder_name is not None and manifest["encoder"] != encoder_name:
         raise IndexMismatch(f"model {folder} was trained on {manifest['encoder']!r} embeddings, "
                             f"but the index uses {encoder_name!r}")

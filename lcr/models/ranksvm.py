@@ -14,26 +14,23 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import LinearSVC
 
-from lcr import __version__
+from lcr.artifacts import MANIFEST_NAME, new_manifest, read_manifest, write_manifest
+from lcr.atomic import staged_folder
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.eval.metrics import GAINS, Gain, ndcg_at_k
 
 log = logging.getLogger(__name__)
 
 MODEL_KIND = "ranksvm"
-FORMAT_VERSION = 1
-MANIFEST_NAME = "manifest.json"
 WEIGHTS_NAME = "weights.json"
 
 Loss = Literal["hinge", "squared_hinge"]
@@ -226,22 +223,17 @@ class RankSVM:
     # ---------------------------------------------------------------- persistence
 
     def save(self, folder: str | Path) -> Path:
-        """Write ``weights.json`` and then ``manifest.json`` (its presence marks a complete model)."""
+        """Write the model folder (``weights.json``, ``manifest.json``) atomically
+        (:func:`lcr.atomic.staged_folder`): an interrupted save leaves the previous model."""
         self._require_fitted()
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         weights = {
             "feature_names": self.feature_names,
             "weights": self.coef.tolist(),
             "mean": self.mean.tolist(),
             "std": self.std.tolist(),
         }
-        manifest = {
-            "kind": MODEL_KIND,
-            "format_version": FORMAT_VERSION,
-            "lcr_version": __version__,
-            "scikit_learn_version": sklearn.__version__,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        manifest = new_manifest(MODEL_KIND, {
             "C": self.C,
             "config": {
                 "loss": self.loss,
@@ -256,13 +248,11 @@ class RankSVM:
             },
             "counts": self.counts,
             "metadata": self.metadata,
-        }
-        (folder / WEIGHTS_NAME).write_text(
-            json.dumps(weights, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
-        path = folder / MANIFEST_NAME
-        path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-        return path
+        }, components=("scikit-learn",))
+        with staged_folder(folder) as out:
+            (out / WEIGHTS_NAME).write_text(json.dumps(weights, ensure_ascii=False, indent=1), encoding="utf-8")
+            write_manifest(out, manifest)
+        return folder / MANIFEST_NAME
 
     @classmethod
     def load(cls, folder: str | Path, expected_features: Sequence[str] | None = None) -> RankSVM:
@@ -271,16 +261,11 @@ class RankSVM:
         folder = Path(folder)
         if not (folder / MANIFEST_NAME).is_file() or not (folder / WEIGHTS_NAME).is_file():
             raise IndexMissing(f"no RankSVM model at {folder} ({MANIFEST_NAME} or {WEIGHTS_NAME} missing)")
+        manifest = read_manifest(folder, MODEL_KIND)
         try:
-            manifest = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
             raw = json.loads((folder / WEIGHTS_NAME).read_text(encoding="utf-8"))
         except ValueError as exc:
             raise IndexMismatch(f"unreadable RankSVM model at {folder}: {exc}") from exc
-        if manifest.get("kind") != MODEL_KIND or manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexMismatch(
-                f"{folder} holds a {manifest.get('kind')!r} v{manifest.get('format_version')} model; "
-                f"this lcr reads {MODEL_KIND!r} v{FORMAT_VERSION}"
-            )
         try:
             model = cls(manifest["C"], **manifest["config"])
             names = [str(n) for n in raw["feature_names"]]

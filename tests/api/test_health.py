@@ -18,4 +18,4 @@ def test_health_names_the_index_and_its_corpus(client: TestClient, index_dir: Pa
     assert body["corpus_checksum"] == manifest.corpus_checksum[:12]
     assert body["pipeline"] == "bm25-facts" and body["models"] == {}  # the sample index is BM25 only
     assert body["backends"] == {"lexical": "tantivy"}
-    assert body["index_version"] == manifest.version and body["version"]
+    assert body["index_version"] == manifest.format_version and body["version"]
