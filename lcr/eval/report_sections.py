@@ -47,7 +47,7 @@ def seeds_markdown(entries: list[ResultEntry]) -> list[str]:
         return []
     lines = ["## Seeds", "",
              "Learned systems trained with several seeds (the shipped config's seed 13, and "
-             "`lcr/resources/configs/lcm-lai-seed<N>.json`): mean ± half the range over the seeds.", "",
+             "`experiments/configs/lcm-lai-seed<N>.json`): mean ± half the range over the seeds.", "",
              "| system | protocol | queries | seeds | MAP | NDCG@30 | R@100 |", "|---|---|---|---|---|---|---|"]
     for (protocol, queries, system), group in sorted(groups.items()):
         cells = []

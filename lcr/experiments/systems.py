@@ -42,15 +42,17 @@ from lcr.experiments.crossfit import (
     training_values,
 )
 from lcr.experiments.crossval import VARIANTS, ExperimentConfig, Resources, fold_model, prepare
+from lcr.experiments.single_feature import FeatureReranker
 from lcr.index.bundle import CASES, LEXICAL, open_lexical
 from lcr.index.casestore import CaseStore
 from lcr.index.lexical import LexicalBackend
 from lcr.models.ranksvm import RankSVM
-from lcr.pipeline.compose import FIRST_STAGE_DEPTH, Stages
+from lcr.pipeline.compose import FIRST_STAGE_DEPTH, FUSION_DEPTH, Stages
 from lcr.ranking import Pipeline, Ranker
 from lcr.records import Query, ScoredCase
-from lcr.rerank.stages import LEGAL_FEATURES, FeatureReranker
+from lcr.rerank.stages import LEGAL_FEATURES
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker, QueryEncoder
+from lcr.retrieve.fusion import FusionRanker
 from lcr.retrieve.lexical import BM25Ranker
 from lcr.system_spec import SystemSpec
 
@@ -166,8 +168,11 @@ def build_system(spec: SystemSpec, index_folder: Path, data: Path, config: Path 
                                 cfg.article_weight,
                                 case_articles=res.exact_articles() if model.config.exact_articles else None)
         st = stages(fold, train_qids)
-        if system in HYBRID_SYSTEMS:
-            return st.first_stage(HYBRID_SYSTEMS[system], spec.dense_weight or 1.0)
+        if system in HYBRID_SYSTEMS:  # the served first stage's fusions at other weights (ablations)
+            weight = spec.dense_weight or 1.0
+            assert st.lcm is not None, "a hybrid system needs an index with an LCM-LAI dense part"
+            return FusionRanker([st.bm25, st.lcm], method=HYBRID_SYSTEMS[system], weights=[1.0, weight],
+                                depth=FUSION_DEPTH, name=spec.named_system)
         if system in FEATURE_SETS:
             model = fold_ranksvm(index_folder, data, config, system, fold, tuple(sorted(train_qids)))
             return st.pipeline(model, name=system)

@@ -26,8 +26,9 @@ from lcr.rerank.legal_features import LegalFeatures
 from lcr.rerank.query_charges import ChargePredictor
 from lcr.rerank.stages import RankSVMReranker
 from lcr.retrieve.dense import E5CosineRanker, LcmLaiRanker, QueryEncoder
-from lcr.retrieve.fusion import DENSE_WEIGHT, Fusion, FusionRanker
+from lcr.retrieve.fusion import DENSE_WEIGHT, FusionRanker
 from lcr.retrieve.lexical import BM25Ranker
+from lcr.system_spec import SystemSpec
 
 #: The key of a RankSVM's metadata naming the system it was trained as (e.g. ``ranksvm-legal``).
 SYSTEM_KEY = "system"
@@ -87,16 +88,15 @@ class Stages:
                                            lap=self.lcm.query_articles, labels=d.labels)
             self.features = LegalFeatures(parts.lexical, parts.store, self.e5, self.lcm, self.charges, legal)
 
-    def first_stage(self, fusion: Fusion = "rrf", dense_weight: float = DENSE_WEIGHT) -> Ranker:
+    def first_stage(self) -> Ranker:
+        """The served first stage: BM25 alone without a dense part, else ``hybrid-rrf@0.25``."""
         if self.lcm is None:
             return self.bm25
-        suffix = "" if dense_weight == 1.0 else f"@{dense_weight:g}"
-        return FusionRanker([self.bm25, self.lcm], method=fusion, weights=[1.0, dense_weight],
-                            depth=FUSION_DEPTH, name=f"hybrid-{fusion}{suffix}")
+        return FusionRanker([self.bm25, self.lcm], method="rrf", weights=[1.0, DENSE_WEIGHT], depth=FUSION_DEPTH,
+                            name=SystemSpec(system="hybrid-rrf", dense_weight=DENSE_WEIGHT).name)
 
-    def pipeline(self, reranker: RankSVM | None = None, name: str = "ranksvm", fusion: Fusion = "rrf",
-                 dense_weight: float = DENSE_WEIGHT) -> Ranker:
-        first = self.first_stage(fusion, dense_weight)
+    def pipeline(self, reranker: RankSVM | None = None, name: str = "ranksvm") -> Ranker:
+        first = self.first_stage()
         if reranker is None or self.features is None:
             return first
         return Pipeline(first, depth=FIRST_STAGE_DEPTH) >> RankSVMReranker(reranker, self.features, name)

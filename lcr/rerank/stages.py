@@ -65,18 +65,3 @@ class RankSVMReranker:
                           evidence[c].predicted_charges, evidence[c].shared_circumstances)
             out.append(ScoredCase(c, float(scores[i]), features=dict(values.get(c, {})), evidence=ev))
         return finalise(out)[:k]
-
-
-class FeatureReranker:
-    """Re-scores hits by one feature alone (the single-feature rows of the evaluation)."""
-
-    def __init__(self, feature: str, features: CandidateFeatures):
-        self.feature = feature
-        self.features = features
-        self.name = f"feature:{feature}"
-
-    def rerank(self, query: Query, hits: list[ScoredCase], k: int) -> list[ScoredCase]:
-        ids = _check_unique(query, hits)
-        values = self.features(query, ids)
-        return finalise([ScoredCase(c, values[c].get(self.feature, 0.0), features=dict(values[c]))
-                         for c in ids])[:k]

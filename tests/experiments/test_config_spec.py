@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from lcr.experiments.crossval import default_config_path
 from lcr.experiments.evaluate import config_spec
@@ -45,7 +46,8 @@ def test_another_sentence_count_is_named_between_seed_and_variant(tmp_path):
 
 def test_every_shipped_config_loads_and_has_its_own_catalogue_name():
     """Two shipped configs with one suffix would overwrite each other's rows in ``reports/results.json``."""
-    shipped = sorted(default_config_path().parent.glob("*.json"))
+    lab = Path(__file__).resolve().parents[2] / "experiments" / "configs"  # the lab's configs, outside the package
+    shipped = [default_config_path(), *sorted(lab.glob("*.json"))]
     assert len(shipped) > 1
     suffixes = {path.name: config_suffix(path) for path in shipped}
     assert len(set(suffixes.values())) == len(suffixes), suffixes

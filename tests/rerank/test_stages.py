@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 from lcr.errors import BadInput, IndexMismatch
+from lcr.experiments.single_feature import FeatureReranker
 from lcr.models.ranksvm import RankSVM
 from lcr.ranking import Pipeline
 from lcr.records import Evidence, Query, ScoredCase, SentencePair
 from lcr.rerank.features import SPEC_KEY, FeatureSpec
-from lcr.rerank.stages import FeatureReranker, RankSVMReranker
+from lcr.rerank.stages import RankSVMReranker
 
 FEATS = {"a": {"bm25": -1.0, "dense": 0.0}, "b": {"bm25": 2.0, "dense": 0.0}, "c": {"bm25": 0.5}}
 
