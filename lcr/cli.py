@@ -346,14 +346,8 @@ def train(
     from data_tools.registry import load_benchmark
     from lcr.errors import BadInput
     from lcr.eval.querysets import cv5_folds, train_qids_for_fold
-    from lcr.experiments.crossfit import (
-        FEATURE_SETS,
-        PRODUCTION_RERANKER,
-        fit_fold_ranksvm,
-        production_values,
-    )
-    from lcr.experiments.crossval import VARIANTS, fold_model, fold_model_dir
-    from lcr.experiments.systems import lexical_and_store, resources
+    from lcr.fit.lcm_lai import VARIANTS, fold_model, fold_model_dir, resources
+    from lcr.fit.reranker import PRODUCTION_RERANKER, SERVED_RECIPE, lexical_and_store
     from lcr.index.bundle import resolve_index
     from lcr.index.manifest import atomic_build, check_replaceable
     from lcr.paths import models_dir
@@ -383,14 +377,13 @@ def train(
     if reranker is not None:
         lexical, store = lexical_and_store(resolve_index(index))
         ds, queries_ = load_benchmark("lecard-v1", _data(data))
-        values = production_values(res, cfg, lexical, store, queries_, ds.pools)
-        model = fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[PRODUCTION_RERANKER])
+        model, n_queries = SERVED_RECIPE.fit_production(res, cfg, lexical, store, queries_, ds.pools)
         model.metadata[SYSTEM_KEY] = PRODUCTION_RERANKER
         with atomic_build(reranker, force) as tmp:
             model.save(tmp)
         typer.echo(
             f"RankSVM (C={model.C}, {FeatureSpec.of(model).normalise} features, cross-fitted features of "
-            f"{len(values)} queries) written to {reranker}"
+            f"{n_queries} queries) written to {reranker}"
         )
 
 
@@ -446,10 +439,9 @@ def lap_report(
 ):
     """Measure LAP: micro/macro-F1 on CAIL2018 test and held-out LeCaRD candidates vs a TF-IDF baseline, and
     the query side (top-1 charge accuracy, charge-set and article-set F1 on the 107 LeCaRD queries)."""
-    from lcr.experiments.crossval import pretrained_lap
     from lcr.experiments.lap_eval import evaluate_lap
     from lcr.experiments.query_lap import PRODUCT, evaluate_query_charges, pseudo_queries_report
-    from lcr.experiments.systems import resources
+    from lcr.fit.lcm_lai import pretrained_lap, resources
     from lcr.index.bundle import resolve_index
     from lcr.paths import reports_dir
 

@@ -15,8 +15,8 @@ from lcr.eval import get_protocol
 from lcr.eval.data import EvalData
 from lcr.eval.querysets import cv5_folds
 from lcr.eval.runner import run_ranker
-from lcr.experiments.crossval import fold_model_dir
-from lcr.experiments.systems import build_system, fold_ranksvm, resources
+from lcr.experiments.systems import build_system, fold_ranksvm
+from lcr.fit.lcm_lai import fold_model_dir, resources
 from lcr.index.bundle import DenseConfig, build_index
 from lcr.pipeline import Searcher
 from lcr.records import Query

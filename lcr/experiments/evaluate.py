@@ -14,8 +14,8 @@ from lcr.eval.protocols import EvalResult, Protocol
 from lcr.eval.querysets import query_form, shortened
 from lcr.eval.results import ResultEntry, default_results, upsert_result
 from lcr.eval.runner import RankerFactory, evaluate
-from lcr.experiments.crossval import ExperimentConfig
 from lcr.experiments.systems import BM25_SYSTEMS, UNTRAINED, build_system, lexical_backend
+from lcr.fit.lcm_lai import ExperimentConfig
 from lcr.index.bundle import CASES, resolve_index
 from lcr.index.casestore import CaseStore
 from lcr.paths import home, reports_dir

@@ -20,7 +20,7 @@ from sklearn.metrics import f1_score
 from sklearn.multiclass import OneVsRestClassifier
 
 from lcr.encode.sentence_store import SentenceStore
-from lcr.experiments.crossval import Resources, held_out
+from lcr.fit.lcm_lai import Resources, held_out
 from lcr.models.batching import pad_cases
 from lcr.models.lcm_lai import LcmLai
 

@@ -49,8 +49,8 @@ from data_tools.registry import load_benchmark
 from lcr.errors import BadQuery
 from lcr.eval.leakage import ANONYMISED, DEFAULT_THRESHOLD, audit_leakage, ngram_hashes
 from lcr.eval.querysets import cv5_folds
-from lcr.experiments.crossval import held_out
 from lcr.experiments.systems import fold_stages_cached, lexical_and_store
+from lcr.fit.lcm_lai import held_out
 from lcr.index.casestore import CaseStore
 from lcr.law import criminal_law
 from lcr.pipeline.compose import Stages

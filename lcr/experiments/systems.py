@@ -27,25 +27,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-
 from data_tools.registry import load_benchmark
 from lcr.encode.embedding_cache import cached_encoder
 from lcr.errors import BadInput
 from lcr.eval.runner import RankerFactory
-from lcr.experiments.crossfit import (
-    FEATURE_SETS,
-    POOL_TRAINED,
-    SERVED_TRAINED,
-    fit_fold_ranksvm,
-    fold_stages,
-    training_values,
-)
-from lcr.experiments.crossval import VARIANTS, ExperimentConfig, Resources, fold_model, prepare
+from lcr.experiments.crossfit import FEATURE_SETS, POOL_TRAINED, SERVED_TRAINED, recipe
 from lcr.experiments.single_feature import FeatureReranker
-from lcr.index.bundle import CASES, LEXICAL, open_lexical
-from lcr.index.casestore import CaseStore
-from lcr.index.lexical import LexicalBackend
+from lcr.fit.lcm_lai import VARIANTS, fold_model, resources
+from lcr.fit.reranker import fold_stages, lexical_and_store, training_values
 from lcr.models.ranksvm import RankSVM
 from lcr.pipeline.compose import FIRST_STAGE_DEPTH, FUSION_DEPTH, Stages
 from lcr.ranking import Pipeline, Ranker
@@ -88,21 +77,6 @@ class WithChargeHint:
 
 
 @functools.cache
-def resources(index_folder: Path, data: Path, config: Path | None = None) -> tuple[Resources, ExperimentConfig]:
-    # The heads are small: one torch thread is as fast, two collapse whenever anything else runs on a
-    # 2-core machine, and one thread keeps every sum in one order, so reruns give the same models.
-    torch.set_num_threads(1)
-    cfg = ExperimentConfig.load(config)
-    ds, queries = load_benchmark("lecard-v1", data)
-    return prepare(index_folder, queries, ds.qrels, cfg, pools=ds.pools), cfg
-
-
-@functools.cache
-def lexical_and_store(index_folder: Path) -> tuple[LexicalBackend, CaseStore]:
-    return open_lexical(index_folder / LEXICAL), CaseStore.open(index_folder / CASES)
-
-
-@functools.cache
 def fold_stages_cached(index_folder: Path, data: Path, config: Path | None, fold: int,
                  train_key: tuple[str, ...]) -> Stages:
     res, cfg = resources(index_folder, data, config)
@@ -128,7 +102,7 @@ def fold_ranksvm(index_folder: Path, data: Path, config: Path | None, name: str,
     res, _ = resources(index_folder, data, config)
     values = _training_values(index_folder, data, config, fold, train_key, name in POOL_TRAINED,
                               name in SERVED_TRAINED)
-    return fit_fold_ranksvm(values, res.qrels, FEATURE_SETS[name])
+    return recipe(name).fit(values, res.qrels)
 
 
 def lexical_backend(index_folder: Path) -> str | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lcr.experiments.crossval import default_config_path
 from lcr.experiments.evaluate import config_spec
+from lcr.fit.lcm_lai import default_config_path
 from lcr.system_spec import SystemSpec
 
 

@@ -11,8 +11,8 @@ import torch
 
 from data_tools.lecard import load_lecard_v1
 from data_tools.registry import iter_corpus
-from lcr.experiments.crossval import ExperimentConfig, fold_model, fold_model_dir, prepare, pretrained_lap
 from lcr.experiments.lap_eval import evaluate_lap
+from lcr.fit.lcm_lai import ExperimentConfig, fold_model, fold_model_dir, prepare, pretrained_lap
 from lcr.index.bundle import build_index
 from lcr.models.train import TrainConfig
 from lcr.records import Query

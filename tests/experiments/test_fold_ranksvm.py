@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lcr.experiments.crossfit import NORMALISATION_CV_KEY, fit_fold_ranksvm
+from lcr.fit.reranker import NORMALISATION_CV_KEY, RerankerRecipe
 from lcr.rerank.features import NORMALISATIONS, FeatureSpec
 
 
@@ -40,7 +40,7 @@ def _data(scale_a_in_second_half: float, a_informative_in_second_half: bool, see
 )
 def test_normalisation_is_chosen_by_inner_cv(scale, informative, expected):
     values, qrels = _data(scale, informative)
-    model = fit_fold_ranksvm(values, qrels, ["a", "b"])
+    model = RerankerRecipe(tuple(["a", "b"])).fit(values, qrels)
     scores = model.metadata[NORMALISATION_CV_KEY]
     assert set(scores) == set(NORMALISATIONS)
     chosen = FeatureSpec.of(model).normalise

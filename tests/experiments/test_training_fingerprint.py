@@ -4,7 +4,7 @@ pooled judgments' charges."""
 import numpy as np
 
 from lcr.encode.sentence_store import SentenceStore
-from lcr.experiments.crossval import Resources
+from lcr.fit.lcm_lai import Resources
 from lcr.models.labels import ArticleLabels
 
 

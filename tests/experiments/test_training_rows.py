@@ -3,7 +3,7 @@ first stage's candidates over the corpus (what the served reranker re-scores).""
 
 from __future__ import annotations
 
-from lcr.experiments.crossfit import training_rows
+from lcr.fit.reranker import training_rows
 from lcr.pipeline.compose import FIRST_STAGE_DEPTH
 from lcr.records import Query, ScoredCase
 

@@ -1,6 +1,6 @@
 """LCM-LAI on LeCaRD: the resources training needs, the experiment config, and per-fold models.
 
-* Corpus and query sentences are encoded once (see :mod:`lcr.experiments.workspace`).
+* Corpus and query sentences are encoded once (see :mod:`lcr.fit.workspace`).
 * LAP targets come from each LeCaRD candidate's own judgment (citation parser) and CAIL2018's
   ``relevant_articles``; every fifth LeCaRD candidate (by a hash of its id) is held out of all LAP
   training so LAP can be measured on it.
@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -20,14 +21,16 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from data_tools.cail2018 import iter_cail2018
+from data_tools.registry import load_benchmark
 from lcr.encode.embedding_cache import cached_encoder
 from lcr.encode.legal_data import held_out  # LAP's held-out candidates are the legal encoder's dev set
 from lcr.encode.sentence_store import SentenceStore
 from lcr.errors import BadInput
-from lcr.experiments.workspace import sentence_store_for
+from lcr.fit.workspace import sentence_store_for
 from lcr.index.bundle import CASES
 from lcr.index.casestore import CaseStore
 from lcr.models.checkpoint import load_model, save_model
@@ -271,3 +274,15 @@ def fold_model(res: Resources, cfg: ExperimentConfig, variant: str, fold: int | 
                 "data_fingerprint": folder.name.rsplit("-", 1)[1],
                 "final_loss": float(np.mean(losses[-20:])) if losses else None})
     return model
+
+
+@functools.cache
+def resources(index_folder: Path, data: Path, config: Path | None = None) -> tuple[Resources, ExperimentConfig]:
+    """Everything LCM-LAI training reads for the LeCaRD v1 benchmark at ``data`` over the index at
+    ``index_folder``, under ``config`` (memoised per process)."""
+    # The heads are small: one torch thread is as fast, two collapse whenever anything else runs on a
+    # 2-core machine, and one thread keeps every sum in one order, so reruns give the same models.
+    torch.set_num_threads(1)
+    cfg = ExperimentConfig.load(config)
+    ds, queries = load_benchmark("lecard-v1", data)
+    return prepare(index_folder, queries, ds.qrels, cfg, pools=ds.pools), cfg
