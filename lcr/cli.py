@@ -220,10 +220,9 @@ def show_case(
     """Print a judgment as a lawyer reads it: 事实, 本院认为, 判决结果, and its cited articles quoted
     (--json: the same document as the API's GET /v1/cases/{id})."""
     from lcr.api.models import CaseDetail
-    from lcr.index.bundle import CASES, resolve_index
-    from lcr.index.casestore import CaseStore
+    from lcr.index.bundle import open_case_store
 
-    case = CaseDetail.from_case(CaseStore.open(resolve_index(index) / CASES).get(case_id))
+    case = CaseDetail.from_case(open_case_store(index).get(case_id))
     if as_json:
         typer.echo(json.dumps(case.model_dump(), ensure_ascii=False, indent=1))
         return
@@ -520,12 +519,11 @@ def report(
     absent are skipped."""
     from lcr.errors import IndexMismatch, IndexMissing
     from lcr.eval.report import render_reports
-    from lcr.index.bundle import CASES, resolve_index
-    from lcr.index.casestore import CaseStore
+    from lcr.index.bundle import open_case_store
     from lcr.paths import SHIPPED_RERANKER, home, reports_dir
 
     try:
-        store = CaseStore.open(resolve_index(index) / CASES)
+        store = open_case_store(index)
     except (IndexMissing, IndexMismatch) as exc:
         typer.echo(f"leakage audit skipped: {exc}", err=True)
         store = None

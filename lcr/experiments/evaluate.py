@@ -16,8 +16,7 @@ from lcr.eval.results import ResultEntry, default_results, upsert_result
 from lcr.eval.runner import RankerFactory, evaluate
 from lcr.experiments.systems import BM25_SYSTEMS, UNTRAINED, build_system, lexical_backend
 from lcr.fit.lcm_lai import ExperimentConfig
-from lcr.index.bundle import CASES, resolve_index
-from lcr.index.casestore import CaseStore
+from lcr.index.bundle import open_case_store, resolve_index
 from lcr.paths import home, reports_dir
 from lcr.ranking import Ranker
 from lcr.records import Query, Run, ScoredCase
@@ -56,7 +55,7 @@ class RunRanker:
 def check_index_covers(index: str, data: EvalData) -> None:
     """Refuse an index that lacks the benchmark's candidates (e.g. the sample index for full LeCaRD)."""
     wanted = set(data.corpus_ids or ()) or {c for pool in data.pools.values() for c in pool}
-    store = CaseStore.open(resolve_index(index) / CASES)
+    store = open_case_store(index)
     missing = [c for c in wanted if c not in store]
     if len(missing) > 0.01 * max(len(wanted), 1):
         raise IndexMismatch(f"index {index!r} lacks {len(missing)} of the benchmark's {len(wanted)} candidate "

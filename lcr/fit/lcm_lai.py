@@ -31,8 +31,7 @@ from lcr.encode.legal_data import held_out  # LAP's held-out candidates are the 
 from lcr.encode.sentence_store import SentenceStore
 from lcr.errors import BadInput
 from lcr.fit.workspace import sentence_store_for
-from lcr.index.bundle import CASES
-from lcr.index.casestore import CaseStore
+from lcr.index.bundle import open_case_store
 from lcr.models.checkpoint import load_model, save_model
 from lcr.models.labels import ArticleLabels
 from lcr.models.lcm_lai import LcmLai
@@ -172,7 +171,7 @@ class Resources:
 def prepare(index_folder: Path, queries: dict[str, Query], qrels: Qrels, cfg: ExperimentConfig,
             show_progress: bool = True, pools: dict[str, list[str]] | None = None) -> Resources:
     encoder = cached_encoder(cfg.encoder)
-    store = CaseStore.open(index_folder / CASES)
+    store = open_case_store(index_folder)
     ids, facts, arts, charges = [], [], {}, {}
     for case in store.iter_cases():
         ids.append(case.case_id)

@@ -20,7 +20,7 @@ from pathlib import Path
 from lcr.encode.embedding_cache import cached_encoder
 from lcr.eval.querysets import cv5_folds
 from lcr.fit.lcm_lai import ExperimentConfig, Resources, fold_model
-from lcr.index.bundle import CASES, LEXICAL, DenseParts, open_lexical
+from lcr.index.bundle import DenseParts, open_case_store, open_index_lexical
 from lcr.index.casestore import CaseStore
 from lcr.index.lexical import LexicalBackend
 from lcr.models.ranksvm import RankSVM
@@ -141,4 +141,4 @@ SERVED_RECIPE = RerankerRecipe(LEGAL_FEATURES, pools=True)
 @functools.cache
 def lexical_and_store(index_folder: Path) -> tuple[LexicalBackend, CaseStore]:
     """An index's lexical backend and case store (what the fold stages are built over)."""
-    return open_lexical(index_folder / LEXICAL), CaseStore.open(index_folder / CASES)
+    return open_index_lexical(index_folder), open_case_store(index_folder)

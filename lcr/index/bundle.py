@@ -100,6 +100,16 @@ def resolve_index(path_or_name: str | Path) -> Path:
     raise IndexMissing(f"no index at {where}; build one with `lcr index build`")
 
 
+def open_case_store(index: str | Path) -> CaseStore:
+    """An index's case store (its judgments' texts, metadata and citations), without opening the rest."""
+    return CaseStore.open(resolve_index(index) / CASES)
+
+
+def open_index_lexical(index: str | Path) -> LexicalBackend:
+    """An index's lexical backend (tantivy or Elasticsearch, as its manifest says), without the rest."""
+    return open_lexical(resolve_index(index) / LEXICAL)
+
+
 @dataclass
 class DenseParts:
     """The LCM-LAI side of an index (``faiss`` None: built from the model with the ranker, as a fold
