@@ -137,6 +137,29 @@ def index_build(
         typer.echo(f"skipped {report.skipped} bad records, e.g. {report.problems[0]}", err=True)
 
 
+@index_app.command("rebuild")
+def index_rebuild(
+    index: Annotated[str, typer.Argument(help="Index path or name under indexes/.")],
+    data: Annotated[Path, typer.Option(help="The new corpus (same kinds as `lcr index build --data`).")],
+    fmt: Annotated[str, typer.Option("--format", help="lecard-v1 | lecardv2 | cail2018 | jsonl")] = "lecard-v1",
+    encoding: Annotated[str, typer.Option(help="Encoding of the corpus files.")] = "utf-8",
+):
+    """Rebuild an index from a new corpus with the settings it was built with (fields, BM25 and vector
+    backends, FAISS kind, bad-record limit, its own LCM-LAI model and reranker), as the service's
+    POST /v1/admin/index/rebuild does. Atomic: a failed rebuild leaves the old index serving."""
+    from data_tools.loading import LoadReport
+    from data_tools.registry import iter_corpus
+    from lcr.index.bundle import rebuild_index, resolve_index
+
+    folder = resolve_index(index)
+    report = LoadReport()
+    cases = iter_corpus(fmt, data, report=report, encoding=encoding)  # type: ignore[arg-type]
+    manifest = rebuild_index(folder, cases, report, f"{fmt}:{data}", show_progress=True)
+    typer.echo(f"rebuilt {folder}: {manifest.counts}; corpus checksum {manifest.corpus_checksum[:12]}")
+    if report.skipped:
+        typer.echo(f"skipped {report.skipped} bad records, e.g. {report.problems[0]}", err=True)
+
+
 @index_app.command("info")
 def index_info(index: Annotated[str, typer.Argument(help="Index path or name under indexes/.")]):
     """Print an index's manifest."""

@@ -73,3 +73,25 @@ def test_a_rebuild_keeps_the_faiss_kind_and_the_bad_record_limit(tmp_path):
     assert _rebuild(tmp_path / "live", clean, "jsonl")["status"] == "succeeded"
     assert DenseIndex.load(tmp_path / "live" / "dense").meta["faiss_kind"].startswith("hnsw")
     assert len(Searcher.open(tmp_path / "live").bundle.store) == 30
+
+
+def test_the_cli_rebuild_keeps_the_settings_and_refuses_too_many_bad_records(tmp_path):
+    """`lcr index rebuild` is the admin route's rebuild from the command line: the same function."""
+    from typer.testing import CliRunner
+
+    from lcr.cli import app
+
+    cases = list(itertools.islice(iter_corpus("lecard-v1", SAMPLE), 40))
+    build_index(cases, tmp_path / "live", fields=["facts"], show_progress=False, max_rejected=0.0)
+    before = json.loads((tmp_path / "live" / "manifest.json").read_text())
+    runner = CliRunner()
+    bad = runner.invoke(app, ["index", "rebuild", str(tmp_path / "live"), "--format", "jsonl",
+                              "--data", str(_jsonl(tmp_path / "bad.jsonl", 20, bad=1))])
+    assert bad.exit_code != 0 and "--max-rejected 0" in str(bad.output) + str(bad.exception)
+    assert json.loads((tmp_path / "live" / "manifest.json").read_text())["created"] == before["created"]
+    good = runner.invoke(app, ["index", "rebuild", str(tmp_path / "live"), "--format", "jsonl",
+                               "--data", str(_jsonl(tmp_path / "good.jsonl", 20))])
+    assert good.exit_code == 0, good.output
+    after = json.loads((tmp_path / "live" / "manifest.json").read_text())
+    assert after["config"]["fields"] == ["facts"] and after["config"]["max_rejected"] == 0.0
+    assert after["counts"]["cases"] == 20
