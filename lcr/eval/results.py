@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from lcr.paths import reports_dir
 from lcr.system_spec import SystemSpec
@@ -53,6 +53,9 @@ class ResultEntry:
     extra: dict = field(default_factory=dict)
     tolerance: float | None = None
     needs: list[str] | None = None
+    #: What ``lcr eval`` ran it with, structured (``index``, ``data``, ``config``, ``depth``, ``dataset``,
+    #: ``system``: paths relative to the lcr home), so ``lcr regress`` re-runs it without parsing ``command``.
+    args: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -138,6 +141,8 @@ def write_results(entries: list[ResultEntry], path: Path | None = None) -> None:
             row.pop("notes")
         if not e.extra:
             row.pop("extra")
+        if not e.args:
+            row.pop("args")
         marker = f"\0needs{i}\0"
         inline[json.dumps(marker)] = json.dumps(row["needs"], ensure_ascii=False)
         row["needs"] = marker

@@ -4,6 +4,7 @@ under a protocol, and record the result in the catalogue."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from data_tools.registry import load_benchmark
@@ -105,6 +106,19 @@ def run_path(dataset: str, protocol: str, system: str, queries: str) -> Path:
     return reports_dir() / "runs" / dataset / protocol / f"{system.replace(':', '-')}.{queries}.trec.gz"
 
 
+def eval_args(index: str, data: Path, config: Path | None, depth: int, dataset: str, system: str) -> dict:
+    """What an entry was evaluated with, as the catalogue stores it (:attr:`ResultEntry.args`): paths
+    relative to the lcr home, so the catalogue names no machine's folders."""
+    def rel(p: str | Path) -> str:
+        p = Path(p)
+        return os.path.relpath(p, home()) if p.is_absolute() else str(p)
+
+    named = len(Path(index).parts) == 1 and not Path(index).is_absolute()
+    return {"index": index if named else rel(index), "data": rel(data), "config": rel(config) if config else None,
+            "depth": depth, "dataset": dataset,
+            "system": rel(system) if system.endswith((".trec", ".trec.gz")) else system}
+
+
 def _catalogue_path(path: Path) -> str:
     """A run's path as the catalogue stores it: relative to the lcr home when under it."""
     try:
@@ -125,8 +139,9 @@ def evaluate_system(system: str | SystemSpec, index: str, dataset: str, data: Pa
     if short:
         queries = shortened(queries)
     ranker: Ranker | RankerFactory
+    run_ranker = None
     if isinstance(system, str) and system.endswith((".trec", ".trec.gz")):
-        ranker = RunRanker(Path(system))
+        ranker = run_ranker = RunRanker(Path(system))
         name = ranker.name
     else:
         asked = system if isinstance(system, SystemSpec) else SystemSpec.parse(system)
@@ -143,7 +158,9 @@ def evaluate_system(system: str | SystemSpec, index: str, dataset: str, data: Pa
     run, result = evaluate(ranker, queries, protocol, eval_data, base_set, depth)
     ds_name = results_dataset_name(dataset)
     path = run_path(ds_name, protocol.name, name, queries_name)
-    entry = ResultEntry(ds_name, protocol.name, queries_name, name, result.mean, _catalogue_path(path), command)
+    entry = ResultEntry(ds_name, protocol.name, queries_name, name, result.mean, _catalogue_path(path), command,
+                        args=eval_args(index, data, config, depth, dataset,
+                                       system if isinstance(system, str) and ranker is run_ranker else name))
     if result.missing:
         scored = len(result.per_query)
         entry.notes = (f"the run covers {scored - len(result.missing)} of the {scored} queries; the absent "

@@ -91,8 +91,15 @@ def _from_home(path: str | Path) -> Path:
 
 
 def parse_command(entry: ResultEntry) -> EvalArgs:
-    """The index, data, depth, config and dataset of ``entry``'s command, with ``lcr eval``'s defaults
-    for what it does not name. A bare index name stays a name (resolved under the indexes folder)."""
+    """What ``entry`` was evaluated with: its structured ``args`` (paths from the lcr home); for an entry
+    recorded before those existed, the options of its command, with ``lcr eval``'s defaults for what it
+    does not name. A bare index name stays a name (resolved under the indexes folder)."""
+    if entry.args:
+        a = entry.args
+        index = a["index"] if len(Path(a["index"]).parts) == 1 else str(_from_home(a["index"]))
+        system = a["system"] if not a["system"].endswith((".trec", ".trec.gz")) else str(_from_home(a["system"]))
+        return EvalArgs(index, _from_home(a["data"]), int(a["depth"]),
+                        _from_home(a["config"]) if a.get("config") else None, a["dataset"], system)
     opts = command_options(entry.command) if entry.command.strip() else {}
     index = opts.get("index") or "lecard-v1"
     if len(Path(index).parts) > 1 and not Path(index).is_absolute():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,15 @@ def test_cli_exit_codes(catalogue, tmp_path):
     assert none.exit_code == 2
     annotated = runner.invoke(app, ["regress", "--results", str(bad), "--annotate"])
     assert annotated.exit_code == 0 and "annotated 3 entries" in annotated.output
+
+
+def test_entries_carry_structured_args_and_regress_reads_them_not_the_command(catalogue):
+    _, results = catalogue
+    entries = load_results(results)
+    official = select(entries, "bm25", ["official"])[0]
+    assert official.args["system"] == "bm25-facts" and official.args["depth"] == 1000
+    assert official.args["dataset"] == "lecard-v1" and official.args["config"] is None
+    assert entries[2].args["system"].endswith("mine.trec.gz")
+    garbled = [replace(e, command="lcr eval --index nowhere --data nowhere") for e in entries]
+    checks = list(regress(garbled))
+    assert [c.status for c in checks] == ["OK"] * 6, [format_check(c) for c in checks]
