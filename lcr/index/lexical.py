@@ -246,6 +246,10 @@ class TantivyBM25:
         if not (index_dir / "tantivy").is_dir():
             raise IndexMissing(f"no tantivy index under {index_dir}")
         self._index = tantivy.Index.open(str(index_dir / "tantivy"))
+        # A built index never changes; a rebuild swaps a new folder in at the same path. The default reader
+        # reloads whenever meta.json at that path changes, so a searcher still serving the old index would
+        # read the new one's segments against the old ids (IndexError under a rebuild): never reload.
+        self._index.config_reader(reload_policy="Manual")
         self._schema = self._index.schema
         self._ids = json.loads((index_dir / "ids.json").read_text(encoding="utf-8"))
         self._fields = tuple(manifest.config["fields"])
