@@ -100,12 +100,6 @@ class SystemSpec(BaseModel):
         parts come from the experiment config or the index)."""
         return SystemSpec(system=self.system, dense_weight=self.dense_weight, charge_hint=self.charge_hint).name
 
-    @property
-    def config_parts(self) -> SystemSpec:
-        """Only the parts an experiment config sets (seed, sentences, LCM-LAI variant, encoder)."""
-        return SystemSpec(system=self.system, seed=self.seed, sentences=self.sentences,
-                          lcm_variant=self.lcm_variant, encoder=self.encoder)
-
     def without_seed(self) -> SystemSpec:
         return self.model_copy(update={"seed": None})
 
