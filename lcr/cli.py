@@ -89,11 +89,16 @@ def index_build(
     vectors: Annotated[str, typer.Option(help="With --model: where the case vectors are searched: faiss (files in "
                                               "the index, the default) | elasticsearch (dense_vector kNN in the "
                                               "cluster LCR_ES_URL names)")] = "faiss",
+    system: Annotated[str | None, typer.Option(help="The system the index serves, by its catalogue name: "
+                                                    "bm25-facts | lcm-lai (needs --model) | hybrid-rrf@0.25 "
+                                                    "(needs --model) | the --reranker's (ranksvm-legal for the "
+                                                    "shipped one). Default: the richest the parts allow.")]
+    = None,
 ):
     """Build an index (case store + BM25, and FAISS when --model is given) from a corpus.
 
     The new index is built beside --out and swapped in only when complete; an --out that holds anything but
-    an lcr index is refused unless --force."""
+    an lcr index is refused unless --force. Its manifest names the system it serves (--system)."""
     from data_tools.loading import LoadReport
     from data_tools.registry import iter_corpus
     from lcr.errors import BadInput
@@ -105,6 +110,7 @@ def index_build(
     )
     from lcr.index.dense import FAISS_KINDS
     from lcr.index.manifest import check_replaceable
+    from lcr.pipeline.compose import planned_spec
 
     report = LoadReport()
     mapping = {}
@@ -128,11 +134,15 @@ def index_build(
     dense = (DenseConfig(model, encoder, max_sentences, article_weight, reranker, faiss, ray, vectors)  # type: ignore[arg-type]
              if model is not None else None)
     check_replaceable(out, force)
+    spec = planned_spec(dense, system)
+    if lexical != "tantivy":
+        spec = spec.model_copy(update={"backend": lexical})
 
     manifest = build_index(cases, out, [f.strip() for f in fields.split(",") if f.strip()], dense,
                            source=f"{fmt}:{data}", force=force, report=report,
-                           lexical_backend=lexical, max_rejected=max_rejected)  # type: ignore[arg-type]
-    typer.echo(f"built {out}: {manifest.counts}; corpus checksum {manifest.corpus_checksum[:12]}")
+                           lexical_backend=lexical, max_rejected=max_rejected, system=spec)  # type: ignore[arg-type]
+    typer.echo(f"built {out}: {manifest.counts}; serves {spec.name}; corpus checksum "
+               f"{manifest.corpus_checksum[:12]}")
     if report.skipped:
         typer.echo(f"skipped {report.skipped} bad records, e.g. {report.problems[0]}", err=True)
 
@@ -401,8 +411,7 @@ def train(
         ds, queries_ = load_benchmark("lecard-v1", _data(data))
         model, n_queries = SERVED_RECIPE.fit_production(res, cfg, lexical, store, queries_, ds.pools)
         model.metadata[SYSTEM_KEY] = PRODUCTION_RERANKER
-        with atomic_build(reranker, force) as tmp:
-            model.save(tmp)
+        model.save(reranker)  # staged beside and swapped in (RankSVM.save); --force was checked above
         typer.echo(
             f"RankSVM (C={model.C}, {FeatureSpec.of(model).normalise} features, cross-fitted features of "
             f"{n_queries} queries) written to {reranker}"

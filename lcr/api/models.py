@@ -72,19 +72,21 @@ class HealthResponse(BaseModel):
     counts: dict[str, int]
     corpus_checksum: str = Field(description="First 12 hex digits of the corpus checksum.")
     pipeline: str = Field(description="The served pipeline, e.g. hybrid-rrf@0.25>>ranksvm-legal.")
+    system: str = Field(description="The served system's catalogue name (its rows in reports/results.json), "
+                                    "as the index's manifest names it, e.g. ranksvm-legal.")
     backends: dict[str, str] = Field(default_factory=dict, description="Where the first stage searches: lexical "
                                      "(tantivy | elasticsearch) and vectors (faiss | elasticsearch).")
     models: dict[str, dict[str, str | int | float | bool | None]] = Field(
         description="The manifests' scalar fields of the models the index holds (LCM-LAI, RankSVM).")
 
     @classmethod
-    def from_manifest(cls, index: str, manifest: Manifest, pipeline: str,
+    def from_manifest(cls, index: str, manifest: Manifest, pipeline: str, system: str,
                       models: dict[str, dict[str, Any]], backends: dict[str, str] | None = None) -> HealthResponse:
         scalars = {name: {k: v for k, v in m.items() if isinstance(v, str | int | float | bool) or v is None}
                    for name, m in models.items()}
         return cls(version=__version__, index=index, kind=manifest.kind, index_version=manifest.format_version,
                    created=manifest.created, counts=manifest.counts, corpus_checksum=manifest.corpus_checksum[:12],
-                   pipeline=pipeline, backends=backends or {}, models=scalars)
+                   pipeline=pipeline, system=system, backends=backends or {}, models=scalars)
 
 
 # --- search -------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """The systems ``lcr eval`` knows by name, each built from the product's own stages.
 
 Learned systems are per-fold factories: the evaluation runner asks for the ranker of fold *i*, built
-from models trained on the other folds' queries only. ``ranksvm`` and its variants are the production
-pipeline itself (:func:`~lcr.pipeline.compose.build_pipeline`'s composition, over the fold's models);
-the others are ablations composed of the same stages.
+from models trained on the other folds' queries only. ``ranksvm`` and its variants and ``hybrid-rrf@0.25``
+are the production pipeline itself (:func:`~lcr.pipeline.compose.compose`, the composition an index
+serves, over the fold's models); the others are ablations composed of the same stages.
 
 * ``bm25-<field>``: BM25 over the index (no training);
 * ``e5-cosine``: the plain encoder's mean-sentence cosine;
@@ -36,7 +36,7 @@ from lcr.experiments.single_feature import FeatureReranker
 from lcr.fit.lcm_lai import VARIANTS, fold_model, resources
 from lcr.fit.reranker import fold_stages, lexical_and_store, training_values
 from lcr.models.ranksvm import RankSVM
-from lcr.pipeline.compose import FIRST_STAGE_DEPTH, FUSION_DEPTH, Stages
+from lcr.pipeline.compose import FIRST_STAGE, FIRST_STAGE_DEPTH, FUSION_DEPTH, Stages, compose
 from lcr.ranking import Pipeline, Ranker
 from lcr.records import Query, ScoredCase
 from lcr.rerank.stages import LEGAL_FEATURES
@@ -142,6 +142,8 @@ def build_system(spec: SystemSpec, index_folder: Path, data: Path, config: Path 
                                 cfg.article_weight,
                                 case_articles=res.exact_articles() if model.config.exact_articles else None)
         st = stages(fold, train_qids)
+        if spec.named_system == FIRST_STAGE.name:  # the served first stage, composed as an index serves it
+            return compose(st, spec)
         if system in HYBRID_SYSTEMS:  # the served first stage's fusions at other weights (ablations)
             weight = spec.dense_weight or 1.0
             assert st.lcm is not None, "a hybrid system needs an index with an LCM-LAI dense part"
@@ -149,7 +151,7 @@ def build_system(spec: SystemSpec, index_folder: Path, data: Path, config: Path 
                                 depth=FUSION_DEPTH, name=spec.named_system)
         if system in FEATURE_SETS:
             model = fold_ranksvm(index_folder, data, config, system, fold, tuple(sorted(train_qids)))
-            return st.pipeline(model, name=system)
+            return compose(st, spec, model)
         feature = system.removeprefix("feature:")
         return Pipeline(st.first_stage(), depth=FIRST_STAGE_DEPTH) >> FeatureReranker(feature, st.features)
 

@@ -38,6 +38,7 @@ from lcr.models.lcm_lai import LcmLai, case_vectors
 from lcr.models.ranksvm import RankSVM
 from lcr.paths import cache_dir, indexes_dir
 from lcr.records import Case
+from lcr.system_spec import SystemSpec
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ DENSE = "dense"
 CASE_ARTICLES = "case_articles.npy"
 MODEL = "model"
 RERANKER = "reranker"
+#: The manifest config's key for the served system's spec (:class:`~lcr.system_spec.SystemSpec`).
+SYSTEM = "system"
 
 
 LexicalKind = Literal["tantivy", "elasticsearch"]
@@ -85,6 +88,13 @@ def open_vectors(folder: Path) -> DenseIndex | ElasticsearchDense:
     if (folder / "manifest.json").exists() and Manifest.load(folder).kind == ES_DENSE_KIND:
         return ElasticsearchDense().open(folder)
     return DenseIndex.load(folder)
+
+
+def served_system(manifest: Manifest) -> SystemSpec | None:
+    """The spec of the system an index serves, as its manifest records it (``None``: built before lcr
+    recorded it; it serves the richest system its parts allow)."""
+    raw = manifest.config.get(SYSTEM)
+    return SystemSpec.model_validate(raw) if raw is not None else None
 
 
 def resolve_index(path_or_name: str | Path) -> Path:
@@ -199,12 +209,15 @@ def _check_rejections(report: LoadCounts, max_rejected: float, source: str) -> N
 def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAULT_FIELDS,
                 dense: DenseConfig | None = None, source: str = "", show_progress: bool = True,
                 force: bool = False, report: LoadCounts | None = None,
-                lexical_backend: LexicalKind = "tantivy", max_rejected: float = MAX_REJECTED) -> Manifest:
+                lexical_backend: LexicalKind = "tantivy", max_rejected: float = MAX_REJECTED,
+                system: SystemSpec | None = None) -> Manifest:
     """Build a complete index folder at ``out`` (atomically: the old one serves until this succeeds).
     ``out`` must be absent, empty or an lcr index unless ``force``. ``report``: the loader's counts of the
     ``cases`` stream; once the cases are read, more than a ``max_rejected`` share of bad records abandons
     the build (the old index stays). A corpus of no case is always refused. The manifest records every
-    setting (backends, FAISS kind, ``max_rejected``) so :func:`rebuild_index` can repeat the build."""
+    setting (backends, FAISS kind, ``max_rejected``) so :func:`rebuild_index` can repeat the build, and
+    ``system``, the spec of the system the index serves (``config.system``; checked by its caller,
+    ``lcr.pipeline.compose.planned_spec``: an index without one serves the richest its parts allow)."""
     if dense is not None and dense.reranker_dir is not None:
         RankSVM.load(dense.reranker_dir)  # refuse a broken reranker before any work
     with atomic_build(out, force) as tmp:
@@ -220,6 +233,8 @@ def build_index(cases: Iterable[Case], out: Path, fields: Sequence[str] = DEFAUL
         lex_manifest = lexical.build(store.iter_cases(), tmp / LEXICAL, fields)
         config: dict = {"fields": list(fields), "source": source, "lexical": lex_manifest.config,
                         "lexical_backend": lexical_backend, "max_rejected": max_rejected}
+        if system is not None:
+            config[SYSTEM] = system.model_dump(exclude_defaults=True)
         counts = {"cases": len(store)}
         if dense is not None:
             if dense.encoder is None:
@@ -242,7 +257,8 @@ def rebuild_index(folder: Path, cases: Iterable[Case], report: LoadCounts, sourc
     """Rebuild the index at ``folder`` from a new corpus with the settings it was built with: its fields,
     lexical and vector backends, FAISS kind, bad-record limit, and its own LCM-LAI model and reranker
     (copied out first: the build replaces the folder they live in). ``report`` counts the corpus loader's
-    records for the bad-record limit. Atomic as :func:`build_index`: a failure leaves the old index."""
+    records for the bad-record limit, and the system it serves. Atomic as :func:`build_index`: a failure
+    leaves the old index."""
     manifest = Manifest.load(folder)
     cfg = manifest.config
     lexical: LexicalKind = cfg.get("lexical_backend") or (
@@ -258,7 +274,7 @@ def rebuild_index(folder: Path, cases: Iterable[Case], report: LoadCounts, sourc
                                 vectors=d.get("vectors", "faiss"))
         return build_index(cases, folder, cfg.get("fields", list(DEFAULT_FIELDS)), dense, source=source,
                            show_progress=show_progress, report=report,
-                           lexical_backend=lexical, max_rejected=max_rejected)
+                           lexical_backend=lexical, max_rejected=max_rejected, system=served_system(manifest))
 
 
 def _kept(model_dir: Path, scratch: Path) -> Path:

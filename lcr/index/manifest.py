@@ -17,12 +17,11 @@ import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lcr import __version__
-from lcr.artifacts import MANIFEST_NAME, upgrade_legacy, warn_if_newer
+from lcr.artifacts import MANIFEST_NAME, now, upgrade_legacy, warn_if_newer
 from lcr.errors import BadInput, IndexMismatch, IndexMissing
 from lcr.records import Case
 
@@ -46,10 +45,6 @@ def corpus_checksum(case_ids_and_text_hashes: Iterable[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 @dataclass
 class Manifest:
     """What an index directory holds; saved as ``manifest.json`` inside it."""
@@ -57,7 +52,7 @@ class Manifest:
     kind: str
     format_version: int = 1
     lcr_version: str = __version__
-    created: str = field(default_factory=_now)
+    created: str = field(default_factory=now)
     components: dict[str, str] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
     corpus_checksum: str = ""

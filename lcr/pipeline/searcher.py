@@ -18,10 +18,10 @@ import torch
 
 from data_tools.charges import normalise_charge, official_charges
 from lcr.errors import BadQuery
-from lcr.index.bundle import MODEL, RERANKER, IndexBundle
+from lcr.index.bundle import MODEL, RERANKER, IndexBundle, served_system
 from lcr.index.casestore import normalise_charge as store_key
 from lcr.law import describe, parse_article
-from lcr.pipeline.compose import PipelineParts, Stages, build_pipeline
+from lcr.pipeline.compose import PipelineParts, Stages, build_pipeline, default_spec
 from lcr.pipeline.explain import evidence_pairs, reasons, shown_predictions
 from lcr.ranking import Ranker
 from lcr.records import (
@@ -35,6 +35,7 @@ from lcr.records import (
     SentencePair,
 )
 from lcr.rerank.legal_features import PREDICTED_CHARGES
+from lcr.system_spec import SystemSpec
 from lcr.text.circumstances import Circumstances, extract_circumstances
 
 log = logging.getLogger(__name__)
@@ -138,7 +139,8 @@ class SearchHit:
 
 class Searcher:
     """Facts in, ranked precedents with explanations out, over one opened index. The pipeline is built
-    once, here, by :func:`~lcr.pipeline.compose.build_pipeline`: the same function the evaluation uses."""
+    once, here, by :func:`~lcr.pipeline.compose.build_pipeline` from the system the index's manifest
+    names (``spec``): the same function the evaluation uses."""
 
     def __init__(self, bundle: IndexBundle):
         self.bundle = bundle
@@ -149,7 +151,8 @@ class Searcher:
         self._pin_threads()
         parts = PipelineParts.of(bundle)
         self.stages = Stages(parts)
-        self.pipeline: Ranker = build_pipeline(parts, self.stages)
+        self.spec: SystemSpec = served_system(bundle.manifest) or default_spec(parts)
+        self.pipeline: Ranker = build_pipeline(parts, self.spec, self.stages)
 
     def _pin_threads(self) -> None:
         """One torch thread for the LCM-LAI heads, set in the calling thread: they are small, so one is as

@@ -13,4 +13,4 @@ router = APIRouter(tags=["health"])
 @router.get("/health", response_model=HealthResponse)
 def health(searcher: SearcherDep) -> HealthResponse:
     return HealthResponse.from_manifest(str(searcher.index_dir), searcher.manifest, searcher.pipeline_name,
-                                        searcher.model_manifests(), searcher.bundle.backends)
+                                        searcher.spec.name, searcher.model_manifests(), searcher.bundle.backends)
