@@ -3,11 +3,14 @@ findings, once each (#2), and the predictions shown agree with each other (#3)."
 
 from __future__ import annotations
 
+from lcr.charge_elements import charge_elements, elements_of
 from lcr.pipeline.explain import (
     SHOWN_PROBABILITY,
     article_zh,
     evidence_pairs,
     reasons,
+    shared_charges,
+    shared_elements,
     shown_predictions,
 )
 from lcr.records import ArticleRef, Case, PredictedArticle, PredictedCharge, SentencePair
@@ -68,3 +71,16 @@ def test_evidence_pairs_are_findings_once_each_with_weight():
     ]
     out = evidence_pairs(pairs)
     assert [(p.case_sentence, p.weight) for p in out] == [("李某酒后驾驶机动车", 0.5), ("李某驾驶小型普通客车", 0.3)]
+
+
+def test_a_shared_charge_comes_with_its_four_elements_from_jurex():
+    _, charges = shown_predictions([], [PredictedCharge("危险驾驶罪", 0.96), PredictedCharge("盗窃罪", 0.1)])
+    same = shared_charges(CASE, charges, [])
+    assert same == ["危险驾驶罪"]  # 盗窃罪 is below the shown probability, and not the case's charge anyway
+    (elements,) = shared_elements(same)
+    assert elements.charge == "危险驾驶罪" and elements.source == "JUREX-4E"
+    assert "道路" in elements.objective and elements.subjective == "故意"
+    assert "【" not in elements.object and "#" not in elements.objective  # the outline's marks are not shown
+    assert shared_elements(shared_charges(CASE, [], ["盗窃罪"])) == []  # a hint the case does not share
+    assert elements_of("盗窃") == elements_of("盗窃罪") and elements_of("不存在罪") is None
+    assert len(charge_elements()) == 155

@@ -106,3 +106,11 @@ def test_the_cli_records_the_chosen_system_and_a_rebuild_keeps_it(tmp_path):
 
 class _Counts:
     read, skipped, problems = 20, 0, []
+
+
+def test_a_hit_sharing_the_predicted_charge_shows_its_four_elements(shipped):
+    hit = Searcher.open(shipped).search(DRUNK, k=3)[0]
+    assert "危险驾驶罪" in hit.charges and hit.explanation.reasons[0] == "同为危险驾驶罪"
+    (elements,) = hit.explanation.charge_elements
+    assert elements.charge == "危险驾驶罪" and "道路" in elements.objective and elements.source == "JUREX-4E"
+    assert hit.to_dict()["explanation"]["charge_elements"][0]["subjective"] == "故意"

@@ -150,6 +150,17 @@ def _part(description: str | None = None) -> Any:
     return Field(None, description=description, exclude_if=lambda value: value is None)
 
 
+class ChargeElementsOut(BaseModel):
+    """A charge's four elements (犯罪构成四要件), as JUREX-4E's experts state them (first-level points)."""
+
+    charge: str = Field(description="The charge, e.g. 危险驾驶罪.")
+    object: str = Field(description="犯罪客体: the legal interest the crime harms.")
+    objective: str = Field(description="客观方面: the conduct (and result) the charge requires.")
+    subject: str = Field(description="犯罪主体: who can commit it.")
+    subjective: str = Field(description="主观方面: intent or negligence.")
+    source: str = Field(description="Where the text comes from (JUREX-4E, MIT).")
+
+
 class Explanation(BaseModel):
     """Why a case was ranked where it is: the parts of :class:`lcr.pipeline.searcher.Explanation`, each
     left out when not computed."""
@@ -164,6 +175,9 @@ class Explanation(BaseModel):
     shared_articles: list[str] | None = _part("Articles shared by the query and the case.")
     predicted_charges: list[PredictedChargeOut] | None = _part("Charges predicted for the query's facts.")
     shared_circumstances: list[str] | None = _part("Sentencing circumstances (关键情节) both cases state.")
+    charge_elements: list[ChargeElementsOut] | None = _part(
+        "The four elements (犯罪构成四要件, JUREX-4E) of each charge the case shares with the query's predicted "
+        "or hinted charges: what both cases' facts satisfy.")
     same_case_as: str | None = _part("A higher-ranked hit this one is another instance (一审/二审) of.")
     contributions: dict[str, float] | None = _part("Each feature's share of the score.")
 

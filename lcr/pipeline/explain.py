@@ -15,6 +15,7 @@ import functools
 import re
 from collections.abc import Sequence
 
+from lcr.charge_elements import ChargeElements, elements_of
 from lcr.law import STATUTE, criminal_law, describe
 from lcr.numerals import int_to_cn
 from lcr.records import Case, PredictedArticle, PredictedCharge, SentencePair
@@ -103,13 +104,23 @@ def circumstance_reasons(query: Circumstances, case: Circumstances) -> list[str]
     return out
 
 
+def shared_charges(case: Case, charges: Sequence[PredictedCharge], hint_charges: Sequence[str]) -> list[str]:
+    """The case's charges that the query is predicted (shown) or hinted to fall under."""
+    expected = {c.charge for c in charges} | set(hint_charges)
+    return [c for c in case.charges if c in expected]
+
+
+def shared_elements(same: Sequence[str]) -> list[ChargeElements]:
+    """The four elements (JUREX-4E) of each shared charge that JUREX-4E describes."""
+    return [e for e in map(elements_of, same) if e is not None]
+
+
 def reasons(case: Case, articles: Sequence[PredictedArticle], charges: Sequence[PredictedCharge],
             hint_charges: Sequence[str], query_circ: Circumstances, case_circ: Circumstances,
             pairs: Sequence[SentencePair]) -> list[str]:
     """The reasons of one hit, in legal Chinese, most decisive first."""
     out = []
-    expected = {c.charge for c in charges} | set(hint_charges)
-    same = [c for c in case.charges if c in expected]
+    same = shared_charges(case, charges, hint_charges)
     if same:
         out.append(f"同为{'、'.join(same)}")
     likely = {a.article for a in articles}

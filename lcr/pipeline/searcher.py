@@ -17,12 +17,13 @@ from pathlib import Path
 import torch
 
 from data_tools.charges import normalise_charge, official_charges
+from lcr.charge_elements import ChargeElements
 from lcr.errors import BadQuery
 from lcr.index.bundle import MODEL, RERANKER, IndexBundle, served_system
 from lcr.index.casestore import normalise_charge as store_key
 from lcr.law import describe, parse_article
 from lcr.pipeline.compose import PipelineParts, Stages, build_pipeline, default_spec
-from lcr.pipeline.explain import evidence_pairs, reasons, shown_predictions
+from lcr.pipeline.explain import evidence_pairs, reasons, shared_charges, shared_elements, shown_predictions
 from lcr.ranking import Ranker
 from lcr.records import (
     MAX_K,
@@ -112,6 +113,7 @@ class Explanation:
     shared_articles: list[str] | None = None
     predicted_charges: list[PredictedCharge] | None = None
     shared_circumstances: list[str] | None = None
+    charge_elements: list[ChargeElements] | None = None  # the shared charges' four elements (JUREX-4E)
     contributions: dict[str, float] | None = None
     same_case_as: str | None = None  # a higher-ranked hit this one is another instance (一审/二审) of
 
@@ -277,6 +279,7 @@ class Searcher:
             shared_articles=[a for a in crim if a in likely] if articles else None,
             predicted_charges=[replace(c, probability=round(c.probability, 4)) for c in charges] or None,
             shared_circumstances=list(ev.shared_circumstances) or None,
+            charge_elements=shared_elements(shared_charges(case, charges, query.hint_charges)) or None,
             contributions={k: round(v, 4) for k, v in ev.contributions.items()} or None)
         return SearchHit(h.case_id, h.rank, h.score, case.title, case.court, case.year, case.charges, crim,
                          case.facts[:200], explanation)

@@ -302,7 +302,10 @@ def test_rich_explanations_render(page: Page, server: str) -> None:
                                       "case_sentence": "张某醉酒驾驶机动车", "weight": 0.91}],
                "predicted_charges": [{"charge": "危险驾驶罪", "probability": 0.97}],
                "predicted_articles": [{"article": "刑法:133-1", "name": "危险驾驶罪", "probability": 0.95}],
-               "shared_circumstances": ["自首"], "features": {"bm25_facts": 12.5}, "contributions": {"lcm": 0.6}}}
+               "shared_circumstances": ["自首"], "features": {"bm25_facts": 12.5}, "contributions": {"lcm": 0.6},
+               "charge_elements": [{"charge": "危险驾驶罪", "object": "交通运输的正常秩序和道路交通安全",
+                                    "objective": "在道路上驾驶机动车实施刑法规定的危险驾驶行为",
+                                    "subject": "一般主体", "subjective": "故意", "source": "JUREX-4E"}]}}
     reply = json.dumps({"query": {}, "took_ms": 1.0, "results": [hit]}, ensure_ascii=False)
     page.js(f"""window.fetch = async () => new Response({json.dumps(reply)},
                 {{status: 200, headers: {{"Content-Type": "application/json"}}}})""")
@@ -314,6 +317,13 @@ def test_rich_explanations_render(page: Page, server: str) -> None:
     assert page.js("[...document.querySelectorAll('[data-testid=matched-pair] mark')].map(m => m.textContent)") \
         == ["驾驶机动车", "驾驶机动车"]
     assert "危险驾驶罪 97%" in page.text("[data-testid=predictions]")
+    # the shared charge's four elements, folded under 危险驾驶罪的犯罪构成要件
+    assert not page.js("document.querySelector('[data-testid=charge-elements]').open")
+    page.click("[data-testid=charge-elements] summary")
+    page.wait("document.querySelector('[data-testid=charge-elements]').open", "charge elements open")
+    elements = page.text("[data-testid=charge-elements]")
+    for part in ("危险驾驶罪的犯罪构成要件", "犯罪客体", "客观方面", "在道路上驾驶机动车", "主观方面", "JUREX-4E"):
+        assert part in elements
     # the numbers sit behind a 技术细节 toggle, with Chinese headers and feature names
     assert not page.js("document.querySelector('[data-testid=tech-details]').open")
     page.click("[data-testid=tech-details] summary")

@@ -167,6 +167,16 @@
           el("span", { class: "weight" }, formatScore(p.weight))))));
   }
 
+  /** The shared charges' four elements (JUREX-4E): what both cases' facts satisfy, folded by default. */
+  function chargeElements(list) {
+    const rows = ["object", "objective", "subject", "subjective"];
+    return el("details", { class: "elements", "data-testid": "charge-elements" },
+      el("summary", {}, t("card.elements", { charges: list.map((e) => e.charge).join("、") })),
+      list.map((e) => el("dl", {}, el("dt", { class: "charge-name" }, e.charge),
+        rows.flatMap((r) => [el("dt", {}, t(`element.${r}`)), el("dd", {}, e[r])]))),
+      el("p", { class: "source" }, t("card.elements_source")));
+  }
+
   function featureTable(ex) {
     const features = ex.features || {};
     const shares = ex.contributions || {};
@@ -201,6 +211,7 @@
         el("ul", { class: "articles", "data-testid": "result-articles" }, named.map((a) => el("li", {}, a)))) : null,
       hit.snippet ? el("p", { class: "snippet" }, highlight(hit.snippet, query)) : null,
       ex.reasons?.length ? labelled("card.why", el("ul", { class: "why", "data-testid": "result-why" }, ex.reasons.map((w) => el("li", {}, w)))) : null,
+      ex.charge_elements?.length ? chargeElements(ex.charge_elements) : null,
       ex.matched_sentences?.length ? labelled("card.matched", matchedPairs(ex.matched_sentences)) : null,
       ex.shared_circumstances?.length ? labelled("card.shared", chips(ex.shared_circumstances, "circumstance")) : null,
       featureTable(ex));
