@@ -16,10 +16,11 @@ co-defendant's: :mod:`lcr.eval.leakage`) removed from the neighbours, since a pr
 copy of itself in the corpus.
 
 Other predictors are scored beside them, as ablations (none feeds the product): the BM25 voter with
-fewer or more neighbours, or over the judgments' full text (:data:`KNN_VARIANTS`); and a supervised
+fewer or more neighbours, or over the judgments' full text (:data:`KNN_VARIANTS`); a supervised
 charge classifier (``tfidf-logreg``: TF-IDF char 1-2-grams + one-vs-rest logistic regression, C=10,
 trained on every corpus judgment made query-like, :func:`query_like`, except the LeCaRD queries'
-near-duplicates), alone and mixed equally with the product's prediction.
+near-duplicates); and ``jurex-elements``, the query's fact sentences against the four elements of
+JUREX-4E's 155 charges (:func:`element_voter`); each alone and mixed equally with the product's prediction.
 
 The voters' weights are chosen without the queries (:func:`select_voter_weights`): on
 :data:`PSEUDO_QUERIES` *pseudo-queries*, corpus judgments made to read like queries (their fact sections
@@ -46,6 +47,8 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from tqdm import tqdm
 
 from data_tools.registry import load_benchmark
+from lcr.charge_elements import charge_elements
+from lcr.encode.sentence_store import SENTENCE_ROLE
 from lcr.errors import BadQuery
 from lcr.eval.leakage import ANONYMISED, DEFAULT_THRESHOLD, audit_leakage, ngram_hashes
 from lcr.eval.querysets import cv5_folds
@@ -65,6 +68,7 @@ from lcr.rerank.query_charges import (
     normalised,
     top1,
 )
+from lcr.retrieve.dense import QueryEncoder
 from lcr.retrieve.lexical import BM25Ranker
 
 SPLITS = ("all", "common", "controversial")
@@ -94,6 +98,29 @@ def charge_classifier(store: CaseStore, case_charges: dict[str, list[str]],
     def predict(query: Query) -> Distribution:
         probs = clf.predict_proba(vec.transform([query.text]))[0]
         return normalised({c: float(p) for c, p in zip(labels.classes_, probs, strict=True)})
+    return predict
+
+
+#: Softmax temperature of the element voter's cosines (e5 cosines of related texts sit within a few hundredths).
+ELEMENT_TEMPERATURE = 0.02
+
+
+def element_voter(queries: QueryEncoder) -> Callable[[Query], Distribution]:
+    """``jurex-elements``: each charge JUREX-4E describes, scored by the best cosine between one of the
+    query's fact sentences (encoded as the pipeline encodes them) and the charge's four elements in one
+    text; a softmax over the charges at :data:`ELEMENT_TEMPERATURE`. Reads no label."""
+    table = charge_elements()
+    names = list(table)
+    texts = [f"{e.charge}：{e.object}；{e.objective}；{e.subject}；{e.subjective}" for e in table.values()]
+    vectors = queries.encoder.encode(texts, role=SENTENCE_ROLE).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def predict(query: Query) -> Distribution:
+        sentences = queries(query).embeddings(query.qid).astype(np.float32)
+        sentences /= np.linalg.norm(sentences, axis=1, keepdims=True)
+        best = (sentences @ vectors.T).max(axis=0)
+        weights = np.exp((best - best.max()) / ELEMENT_TEMPERATURE)
+        return normalised({c: float(w) for c, w in zip(names, weights, strict=True)})
     return predict
 
 
@@ -162,6 +189,7 @@ def evaluate_query_charges(index_folder: Path, data: Path, config: Path | None =
         rest = sorted(q for j, f in enumerate(folds) if j != i for q in f)
         stages = fold_stages_cached(index_folder, data, config, i, tuple(rest))
         assert stages.charges is not None and stages.lcm is not None
+        elements = element_voter(stages.lcm.queries)
         clean = ChargePredictor(stages.charges.case_charges,
                                 {n: _without(f, leaked) for n, f in stages.charges.neighbours.items()},
                                 lap=stages.lcm.query_articles, labels=stages.lcm.labels)
@@ -180,6 +208,8 @@ def evaluate_query_charges(index_folder: Path, data: Path, config: Path | None =
                 row[name] = knn_votes(knn[name](queries[q], k), stages.charges.case_charges)
             row["tfidf-logreg"] = classifier(queries[q])
             row["combined+tfidf-logreg"] = mix([row["combined"], row["tfidf-logreg"]])
+            row["jurex-elements"] = elements(queries[q])
+            row["combined+jurex-elements"] = mix([row["combined"], row["jurex-elements"]])
             for name, dist in row.items():
                 predictions.setdefault(name, {})[q] = dist
     splits = {name: [q for q in ds.split(name) if q in queries and queries[q].charges] for name in SPLITS}

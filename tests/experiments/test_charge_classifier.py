@@ -45,3 +45,18 @@ def test_excluded_judgments_are_not_learned():
     store.texts["x"], charges["x"] = "被告人在网上发布虚假招聘信息，骗取求职者保证金。", ["诈骗罪"]
     predict = charge_classifier(store, charges, exclude={"x"})
     assert "诈骗罪" not in predict(Query("q", "被告人发布虚假招聘信息骗取保证金。"))
+
+
+def test_the_jurex_element_voter_scores_every_described_charge_from_the_facts_alone(tmp_path, monkeypatch):
+    from lcr.charge_elements import charge_elements
+    from lcr.encode.embedding_cache import cached_encoder
+    from lcr.experiments.query_lap import element_voter
+    from lcr.retrieve.dense import QueryEncoder
+
+    monkeypatch.setenv("LCR_CACHE_DIR", str(tmp_path))
+    voter = element_voter(QueryEncoder(cached_encoder("random:32"), 6))
+    probs = voter(Query("q", FACTS["drive"], charges=["危险驾驶罪"]))
+    assert set(probs) <= set(charge_elements()) and len(probs) > 100
+    assert abs(sum(probs.values()) - 1.0) < 1e-6 and list(probs.values()) == sorted(probs.values(), reverse=True)
+    # the query's charges are never read: the same facts without them get the same votes
+    assert voter(Query("q2", FACTS["drive"])) == probs
