@@ -32,7 +32,6 @@ near-duplicate of it. The same table shows how much harder LeCaRD's queries are 
 
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 import re
@@ -50,8 +49,9 @@ from data_tools.registry import load_benchmark
 from lcr.charge_elements import charge_elements
 from lcr.encode.sentence_store import SENTENCE_ROLE
 from lcr.errors import BadQuery
-from lcr.eval.leakage import ANONYMISED, DEFAULT_THRESHOLD, audit_leakage, ngram_hashes
+from lcr.eval.leakage import ANONYMISED, DEFAULT_THRESHOLD, ngram_hashes
 from lcr.eval.querysets import cv5_folds
+from lcr.experiments.near_duplicates import leaked_duplicates
 from lcr.experiments.systems import fold_stages_cached, lexical_and_store
 from lcr.fit.lcm_lai import held_out
 from lcr.index.casestore import CaseStore
@@ -165,23 +165,13 @@ def _without(find: Callable[[Query, int], list[str]], leaked: dict[str, set[str]
     return neighbours
 
 
-@functools.cache
-def _leaked(index_folder: Path, data: Path) -> dict[str, set[str]]:
-    """Each LeCaRD query's near-duplicates in the corpus (the audit reads every fact section: once per
-    process, shared by the query-side report and the pseudo-query selection). Not to be mutated."""
-    ds, queries = load_benchmark("lecard-v1", data)
-    _, store = lexical_and_store(index_folder)
-    return audit_leakage({q.qid: q.text for q in queries.values()}, store.facts, ds.pools,
-                         store.ids()).leaked_ids()
-
-
 def evaluate_query_charges(index_folder: Path, data: Path, config: Path | None = None) -> dict:
     """Every voter, their combination (the product's), and the kNN voters without near-duplicates."""
     ds, queries = load_benchmark("lecard-v1", data)
     lexical, store = lexical_and_store(index_folder)
     folds = cv5_folds("lecard-v1")
     predictions: dict[str, dict[str, Distribution]] = {}
-    leaked = _leaked(index_folder, data)
+    leaked = leaked_duplicates(index_folder, data)
     knn = {name: corpus_neighbours(BM25Ranker(lexical, field)) for name, (field, _) in KNN_VARIANTS.items()}
     classifier = charge_classifier(store, {c: list(v) for c, (v, _) in store.legal_many(store.ids()).items()},
                                    set().union(*leaked.values()) if leaked else set())
@@ -299,7 +289,7 @@ def pseudo_queries_report(index_folder: Path, data: Path, config: Path | None = 
     (the held-out judgments are outside every fold's LAP training), leaving out the LeCaRD queries'
     near-duplicates."""
     _, store = lexical_and_store(index_folder)
-    leaked = _leaked(index_folder, data)
+    leaked = leaked_duplicates(index_folder, data)
     folds = cv5_folds("lecard-v1")
     rest = sorted(q for f in folds[1:] for q in f)
     stages = fold_stages_cached(index_folder, data, config, 0, tuple(rest))

@@ -5,7 +5,8 @@ from models trained on the other folds' queries only. ``ranksvm`` and its varian
 are the production pipeline itself (:func:`~lcr.pipeline.compose.compose`, the composition an index
 serves, over the fold's models); the others are ablations composed of the same stages.
 
-* ``bm25-<field>``: BM25 over the index (no training);
+* ``bm25-<field>``: BM25 over the index (no training); ``bm25-facts-jurex``: the query expanded with its
+  neighbours' charge's four elements (:mod:`lcr.experiments.element_expansion`);
 * ``e5-cosine``: the plain encoder's mean-sentence cosine;
 * ``lcm-lai``, ``lcm-lai-no-lap``, ``lcm-lai-semantic-only``, ``lcm-lai-pool``: LCM-LAI alone;
   ``lcm-lai-weak`` (also trained on corpus pseudo-queries, :mod:`lcr.models.weak_supervision`) and its
@@ -32,6 +33,9 @@ from lcr.encode.embedding_cache import cached_encoder
 from lcr.errors import BadInput
 from lcr.eval.runner import RankerFactory
 from lcr.experiments.crossfit import FEATURE_SETS, POOL_TRAINED, SERVED_TRAINED, recipe
+from lcr.experiments.element_expansion import SYSTEM as EXPANDED
+from lcr.experiments.element_expansion import ElementExpandedBM25
+from lcr.experiments.near_duplicates import leaked_duplicates
 from lcr.experiments.single_feature import FeatureReranker
 from lcr.fit.lcm_lai import VARIANTS, fold_model, resources
 from lcr.fit.reranker import fold_stages, lexical_and_store, training_values
@@ -47,7 +51,7 @@ from lcr.system_spec import SystemSpec
 
 BM25_SYSTEMS = ("bm25-facts", "bm25-reasoning", "bm25-full-text")
 #: Systems that train nothing: a training seed does not change them.
-UNTRAINED = (*BM25_SYSTEMS, "e5-cosine")
+UNTRAINED = (*BM25_SYSTEMS, EXPANDED, "e5-cosine")
 #: The first stages' fusions, and the dense weights they are evaluated at (``hybrid-rrf@0.25``).
 HYBRID_SYSTEMS = {"hybrid-rrf": "rrf", "hybrid-weighted": "weighted"}
 DENSE_WEIGHTS = (None, 0.5, 0.25)
@@ -55,7 +59,7 @@ DENSE_WEIGHTS = (None, 0.5, 0.25)
 
 def system_specs() -> list[SystemSpec]:
     """Every system ``lcr eval --system`` builds (under any config)."""
-    return [*(SystemSpec(system=s) for s in (*BM25_SYSTEMS, "e5-cosine", *VARIANTS)),
+    return [*(SystemSpec(system=s) for s in (*BM25_SYSTEMS, EXPANDED, "e5-cosine", *VARIANTS)),
             *(SystemSpec(system=h, dense_weight=w) for h in HYBRID_SYSTEMS for w in DENSE_WEIGHTS),
             *(SystemSpec(system=f, charge_hint=hint) for hint in (False, True) for f in FEATURE_SETS),
             *(SystemSpec(system=f"feature:{f}") for f in LEGAL_FEATURES)]
@@ -122,6 +126,11 @@ def build_system(spec: SystemSpec, index_folder: Path, data: Path, config: Path 
     if system in BM25_SYSTEMS:
         lexical, _ = lexical_and_store(index_folder)
         return BM25Ranker(lexical, system.removeprefix("bm25-").replace("-", "_"))
+    if system == EXPANDED:
+        lexical, store = lexical_and_store(index_folder)
+        legal = store.legal_many(store.ids())
+        return ElementExpandedBM25(lexical, {c: charges for c, (charges, _) in legal.items()},
+                                   leaked_duplicates(index_folder, data))
     if spec.charge_hint:
         inner = build_system(spec.model_copy(update={"charge_hint": False}), index_folder, data, config)
         assert callable(inner)
