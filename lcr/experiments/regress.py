@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -234,6 +236,34 @@ def regress(entries: Iterable[ResultEntry], rescore_only: bool = False, index: s
         yield rescore(entry, args, protocol, cache)
         if not rescore_only:
             yield rerun(entry, args, protocol)
+
+
+#: A tolerance set from a measured spread: max(MIN_TOLERANCE, SPREAD_FACTOR x the largest move), rounded up.
+SPREAD_FACTOR = 1.5
+MIN_TOLERANCE = 0.002
+SPREAD_RULE = (f"max({MIN_TOLERANCE:g}, {SPREAD_FACTOR:g} x the largest metric move measured across machines "
+               "(AVX2-only kernels emulated, or a real machine of another kind), rounded up to 3 decimals)")
+_CHECK_LINE = re.compile(r"^FAIL\s+rerun\s+(?P<label>.+?): (?P<details>.*)$")
+_MOVE = re.compile(r" ([+-]\d+\.\d+) \(")
+
+
+def failed_moves(log: str) -> dict[str, float]:
+    """Entry label (``dataset / protocol / queries / system``) -> its largest metric move, for each rerun
+    that FAILed in a ``lcr regress`` log (the lines :func:`format_check` prints)."""
+    out = {}
+    for line in log.replace("\r", "\n").splitlines():
+        if (m := _CHECK_LINE.match(line.strip())) and (moves := [abs(float(x)) for x in _MOVE.findall(m["details"])]):
+            out[m["label"]] = max(moves)
+    return out
+
+
+def with_spread(entry: ResultEntry, move: float, machine: str) -> ResultEntry:
+    """``entry`` with a tolerance that covers ``move``, measured on ``machine`` (:data:`SPREAD_RULE`), and
+    the measurement stated in ``extra.tolerance_basis``. A tolerance is only ever widened here."""
+    tolerance = max(entry.tolerance or 0.0, MIN_TOLERANCE, math.ceil(SPREAD_FACTOR * move * 1000 - 1e-9) / 1000)
+    basis = {**entry.extra.get("tolerance_basis", {}), "rule": SPREAD_RULE}
+    basis["measured_spread"] = {**basis.get("measured_spread", {}), machine: round(move, 4)}
+    return replace(entry, tolerance=tolerance, extra={**entry.extra, "tolerance_basis": basis})
 
 
 def summary(checks: Sequence[Check]) -> str:

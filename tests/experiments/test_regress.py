@@ -26,6 +26,7 @@ from lcr.eval.results import (
 )
 from lcr.experiments.evaluate import evaluate_system
 from lcr.experiments.regress import (
+    Check,
     EvalArgs,
     classify,
     compare,
@@ -261,3 +262,33 @@ def test_entries_carry_structured_args_and_regress_reads_them_not_the_command(ca
     garbled = [replace(e, command="lcr eval --index nowhere --data nowhere") for e in entries]
     checks = list(regress(garbled))
     assert [c.status for c in checks] == ["OK"] * 6, [format_check(c) for c in checks]
+
+
+# --- tolerances from a measured cross-machine spread -----------------------------------------------
+
+def test_a_measured_spread_widens_only_the_failed_entries_tolerances(tmp_path):
+    from lcr.experiments.regress import MetricCheck, failed_moves, with_spread
+
+    served = _entry("ranksvm-legal", "corpus", "cv5", metrics={"MAP": 0.4872, "R@100": 0.8753}, tolerance=0.008,
+                    extra={"tolerance_basis": {"avx2_kernels_spread": 0.0047}})
+    steady = _entry("lcm-lai", "corpus", "cv5", metrics={"MAP": 0.1}, tolerance=0.002)
+    failed = Check(served, "rerun", "FAIL", (MetricCheck("MAP", 0.4872, 0.5062, "FAIL"),
+                                             MetricCheck("R@100", 0.8753, 0.8753, "OK")))
+    within = Check(steady, "rerun", "within tolerance", (MetricCheck("MAP", 0.1, 0.1015, "within tolerance"),))
+    log = "\n".join(map(format_check, [failed, within]))
+    assert failed_moves(log) == {"lecard-v1 / corpus / cv5 / ranksvm-legal": pytest.approx(0.019)}
+    widened = with_spread(served, 0.019, "avx2 box")
+    assert widened.tolerance == 0.029  # 1.5 x .019, rounded up
+    basis = widened.extra["tolerance_basis"]
+    assert basis["measured_spread"] == {"avx2 box": 0.019} and basis["avx2_kernels_spread"] == 0.0047
+    assert with_spread(served, 0.0001, "x").tolerance == 0.008  # never narrowed
+    # the command: only the selected entries that FAILed change, from an earlier run's log
+    path = tmp_path / "results.json"
+    write_results([served, steady], path)
+    (tmp_path / "regress.log").write_text(log, encoding="utf-8")
+    out = CliRunner().invoke(app, ["regress", "--results", str(path), "--record-spread", "avx2 box",
+                                   "--from-log", str(tmp_path / "regress.log")])
+    assert out.exit_code == 0, out.output
+    after = {e.system: e for e in load_results(path)}
+    assert after["ranksvm-legal"].tolerance == 0.029 and after["lcm-lai"].tolerance == 0.002
+    assert after["ranksvm-legal"].metrics == served.metrics  # the recorded numbers never change
