@@ -16,6 +16,6 @@ def test_health_names_the_index_and_its_corpus(client: TestClient, index_dir: Pa
     assert Path(body["index"]) == index_dir
     assert body["counts"] == manifest.counts and body["counts"]["cases"] > 0
     assert body["corpus_checksum"] == manifest.corpus_checksum[:12]
-    assert body["pipeline"] == "bm25-facts" and body["models"] == {}  # the sample index is BM25 only
+    assert body["pipeline"] == body["system"] == "bm25-facts" and body["models"] == {}  # the sample index is BM25 only
     assert body["backends"] == {"lexical": "tantivy"}
     assert body["index_version"] == manifest.format_version and body["version"]
