@@ -364,7 +364,7 @@ def train_top_layers(bert: nn.Module, states: LayerStates, docs: Sequence[Traini
         progress["step"] = step + 1
         progress["losses"].append({"step": step + 1, **parts})
         bar.update(1)
-        bar.set_postfix(loss=f"{float(loss):.3f}")
+        bar.set_postfix(loss=f"{loss.item():.3f}")
         stop = False
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.steps:
             scores = {"step": step + 1, **dev_scores(run.model, data, states, dev_rows)}
