@@ -599,7 +599,7 @@ def regress(
     """Re-run catalogue entries and compare with reports/results.json: OK (equal at 4 decimals), within
     tolerance (the entry's), or FAIL. Each entry's run file is re-scored too. Exit 1 if anything FAILs."""
     from lcr.eval.results import annotate_results, default_results, load_results
-    from lcr.experiments.regress import failed_moves, format_check, select, summary
+    from lcr.experiments.regress import check_moves, failed_moves, format_check, select, summary
     from lcr.experiments.regress import regress as run_checks
 
     path = results if results is not None else default_results()
@@ -623,19 +623,19 @@ def regress(
         typer.echo(format_check(check))
     typer.echo(summary(checks))
     if record_spread is not None:
-        _record_spread(path, failed_moves("\n".join(map(format_check, checks))), record_spread, entries)
+        _record_spread(path, check_moves(checks), record_spread, entries)
     elif any(c.status == "FAIL" for c in checks):
         raise typer.Exit(1)
 
 
 def _record_spread(path: Path, moves: dict[str, float], machine: str, selected: list) -> None:
     from lcr.eval.results import load_results, write_results
-    from lcr.experiments.regress import with_spread
+    from lcr.experiments.regress import entry_label, with_spread
 
     chosen = {e.key for e in selected}
     out, changed = [], 0
     for e in load_results(path):
-        label = " / ".join(e.key)
+        label = entry_label(e)
         if e.key in chosen and label in moves:
             new = with_spread(e, moves[label], machine)
             typer.echo(f"{label}: moved {moves[label]:.4f}; tolerance {e.tolerance} -> {new.tolerance}")

@@ -80,11 +80,15 @@ class Check:
 
     @property
     def label(self) -> str:
-        e = self.entry
-        return f"{e.dataset} / {e.protocol} / {e.queries} / {e.system}"
+        return entry_label(self.entry)
 
     def differences(self) -> list[MetricCheck]:
         return [m for m in self.metrics if m.status != "OK"]
+
+
+def entry_label(entry: ResultEntry) -> str:
+    """``dataset / protocol / queries / system``: how checks name an entry (and how a log is read back)."""
+    return " / ".join(entry.key)
 
 
 def _from_home(path: str | Path) -> Path:
@@ -255,6 +259,12 @@ def failed_moves(log: str) -> dict[str, float]:
         if (m := _CHECK_LINE.match(line.strip())) and (moves := [abs(float(x)) for x in _MOVE.findall(m["details"])]):
             out[m["label"]] = max(moves)
     return out
+
+
+def check_moves(checks: Iterable[Check]) -> dict[str, float]:
+    """The same as :func:`failed_moves`, from the checks themselves rather than their printed lines."""
+    return {c.label: max(abs(m.diff) for m in c.differences() if m.diff is not None) for c in checks
+            if c.check == "rerun" and c.status == "FAIL" and any(m.diff is not None for m in c.differences())}
 
 
 def with_spread(entry: ResultEntry, move: float, machine: str) -> ResultEntry:

@@ -267,7 +267,7 @@ def test_entries_carry_structured_args_and_regress_reads_them_not_the_command(ca
 # --- tolerances from a measured cross-machine spread -----------------------------------------------
 
 def test_a_measured_spread_widens_only_the_failed_entries_tolerances(tmp_path):
-    from lcr.experiments.regress import MetricCheck, failed_moves, with_spread
+    from lcr.experiments.regress import MetricCheck, check_moves, failed_moves, with_spread
 
     served = _entry("ranksvm-legal", "corpus", "cv5", metrics={"MAP": 0.4872, "R@100": 0.8753}, tolerance=0.008,
                     extra={"tolerance_basis": {"avx2_kernels_spread": 0.0047}})
@@ -277,6 +277,7 @@ def test_a_measured_spread_widens_only_the_failed_entries_tolerances(tmp_path):
     within = Check(steady, "rerun", "within tolerance", (MetricCheck("MAP", 0.1, 0.1015, "within tolerance"),))
     log = "\n".join(map(format_check, [failed, within]))
     assert failed_moves(log) == {"lecard-v1 / corpus / cv5 / ranksvm-legal": pytest.approx(0.019)}
+    assert check_moves([failed, within]) == pytest.approx(failed_moves(log))  # the checks, or their log read back
     widened = with_spread(served, 0.019, "avx2 box")
     assert widened.tolerance == 0.029  # 1.5 x .019, rounded up
     basis = widened.extra["tolerance_basis"]
