@@ -51,10 +51,11 @@ class Pipeline:
         if not self.rerankers:
             return self.first.rank(query, candidates, k)
         hits = self.first.rank(query, candidates, self.depth)
-        for r in self.rerankers:
-            hits = r.rerank(query, hits, len(hits))
-        if k <= len(hits):
-            return hits[:k]
+        head = len(hits)
+        for i, r in enumerate(self.rerankers):  # the last one cuts to k: it explains only what is returned
+            hits = r.rerank(query, hits, min(k, head) if i == len(self.rerankers) - 1 else len(hits))
+        if k <= head:
+            return hits
         seen = {h.case_id for h in hits}
         tail = [h for h in self.first.rank(query, candidates, k) if h.case_id not in seen]
         floor = min((h.score for h in hits), default=0.0)

@@ -207,8 +207,12 @@ class RankSVM:
         x = np.asarray(x, dtype=float)
         if x.ndim != 1:
             raise BadInput(f"contributions takes one row (1-D), got shape {x.shape}")
-        z = self.standardise(x[None, :])[0]
-        return {name: float(w * v) for name, w, v in zip(self.feature_names, self.coef, z, strict=True)}
+        shares = self.contribution_matrix(x[None, :])[0]
+        return dict(zip(self.feature_names, shares.tolist(), strict=True))
+
+    def contribution_matrix(self, X: np.ndarray) -> np.ndarray:
+        """Each row's per-feature shares ``w_k * z_k`` (``(n, features)``); a row sums to its score."""
+        return self.standardise(X) * self.coef
 
     @property
     def weights(self) -> dict[str, float]:

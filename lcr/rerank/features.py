@@ -128,12 +128,16 @@ class FeatureTable:
         qids: list[str] = []
         case_ids: list[str] = []
         raw: list[list[float]] = []
+        given: list[Mapping[str, float]] = []
+        nan = float("nan")
         for qid, cases in values.items():
             for case_id, feats in cases.items():
                 qids.append(qid)
                 case_ids.append(case_id)
-                raw.append([_value(feats, name, qid, case_id) for name in spec.names])
+                given.append(feats)
+                raw.append([feats.get(name, nan) for name in spec.names])  # absent: NaN
         X = np.array(raw, dtype=float).reshape(len(raw), len(spec.names))
+        _check_finite(X, given, qids, case_ids, spec.names)
         present = ~np.isnan(X)
         if spec.normalise != "none":
             X = _normalise_per_query(X, present, qids, spec.normalise)
@@ -162,13 +166,17 @@ class FeatureTable:
         return {name: float(v) for name, v in zip(self.feature_names, self.matrix[i], strict=True)}
 
 
-def _value(feats: Mapping[str, float], name: str, qid: str, case_id: str) -> float:
-    if name not in feats:
-        return float("nan")
-    value = float(feats[name])
-    if not np.isfinite(value):
-        raise BadInput(f"feature {name!r} of case {case_id!r} for query {qid!r} is {value}")
-    return value
+def _check_finite(X: np.ndarray, rows: Sequence[Mapping[str, float]], qids: Sequence[str],
+                  case_ids: Sequence[str], names: Sequence[str]) -> None:
+    """Refuse an infinite value, or a NaN that was given (absent features are NaN in ``X``: only the rows
+    holding a NaN are looked up by name)."""
+    bad = np.isinf(X)
+    for i in np.flatnonzero(np.isnan(X).any(axis=1)):
+        bad[i] |= np.array([name in rows[i] and np.isnan(X[i, j]) for j, name in enumerate(names)])
+    where = np.argwhere(bad)
+    if len(where):
+        i, j = (int(x) for x in where[0])
+        raise BadInput(f"feature {names[j]!r} of case {case_ids[i]!r} for query {qids[i]!r} is {X[i, j]}")
 
 
 def _normalise_per_query(

@@ -109,7 +109,8 @@ class LegalFeatures:
             row["cited_article_mass"] = float(probs[cited & self._specific].sum())
             row["cited_circumstance_mass"] = float(probs[cited & ~self._specific].sum())
             matches = [max(probs[i] for i in self._charges[ch]) for ch in charges if ch in self._charges]
-            row["charge_match"] = float(np.mean(matches)) if matches else 0.0
+            row["charge_match"] = (0.0 if not matches else float(matches[0]) if len(matches) == 1
+                                   else float(np.mean(matches)))  # one charge (most cases): no numpy call
             if prior is not None:
                 row["charge_prior"] = min(1.0, sum(prior.get(c, 0.0) for c in charges))
                 row["charge_prior_top1"] = float(first is not None and first in charges)

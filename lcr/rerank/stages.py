@@ -55,13 +55,18 @@ class RankSVMReranker:
             return []
         ids = _check_unique(query, hits)
         values = self.features(query, ids)
-        evidence = self.features.evidence(query, ids)
         table = FeatureTable.build({query.qid: {c: values.get(c, {}) for c in ids}}, self.spec)
         scores = self.model.decision_function(table.matrix)
-        out = []
-        for i, c in enumerate(ids):
-            contrib = self.model.contributions(table.matrix[i])
-            ev = Evidence(evidence[c].matched_sentences, evidence[c].predicted_articles, contrib,
-                          evidence[c].predicted_charges, evidence[c].shared_circumstances)
-            out.append(ScoredCase(c, float(scores[i]), features=dict(values.get(c, {})), evidence=ev))
-        return finalise(out)[:k]
+        shares = self.model.contribution_matrix(table.matrix)
+        kept = finalise([ScoredCase(c, float(scores[i]), features=dict(values.get(c, {})))
+                         for i, c in enumerate(ids)])[:k]
+        # only the hits handed back are explained: the evidence of the other candidates would be thrown away
+        row = {c: i for i, c in enumerate(ids)}
+        evidence = self.features.evidence(query, [h.case_id for h in kept])
+        names = self.model.feature_names
+        for h in kept:
+            ev = evidence[h.case_id]
+            contrib = dict(zip(names, shares[row[h.case_id]].tolist(), strict=True))
+            h.evidence = Evidence(ev.matched_sentences, ev.predicted_articles, contrib, ev.predicted_charges,
+                                  ev.shared_circumstances)
+        return kept

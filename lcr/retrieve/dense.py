@@ -7,9 +7,10 @@ vectors, or mean sentence embeddings for the plain cosine).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -139,10 +140,15 @@ class ViewCache:
 @dataclass
 class PairMatch:
     """LCM-LAI's reading of one (query, candidate) pair: the pooled pair representation
-    (the model's ``feature_names``) and the model's score under ``lcm_lai``, and the closest sentence pairs."""
+    (the model's ``feature_names``) and the model's score under ``lcm_lai``, and the closest sentence pairs
+    (:attr:`matched`, laid out on first read: only the hits a search returns are explained)."""
 
     features: dict[str, float]
-    matched: list[SentencePair]
+    pairs: Callable[[], list[SentencePair]] = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def matched(self) -> list[SentencePair]:
+        return self.pairs()
 
 
 class LcmLaiRanker:
@@ -232,9 +238,15 @@ class LcmLaiRanker:
             for b, c in enumerate(ids):
                 values = dict(zip(self.model.config.feature_names, rows[b], strict=True))
                 values["lcm_lai"] = score_list[b]
-                c_texts = self.cases.texts(c)
-                pairs = [SentencePair(q_texts[i // width], c_texts[i % width], round(w, 4))
-                         for w, i in zip(top_w_list[b], top_i_list[b], strict=True)
-                         if w > 0 and i // width < len(q_texts) and i % width < len(c_texts)]
-                out[c] = PairMatch(values, pairs)
+                out[c] = PairMatch(values, functools.partial(self._pairs, q_texts, c, top_w_list[b],
+                                                             top_i_list[b], width))
         return out
+
+    def _pairs(self, q_texts: list[str], case_id: str, weights: list[float], flat: list[int],
+               width: int) -> list[SentencePair]:
+        """The sentence pairs behind the top attention weights (``flat``: query index × ``width`` + case
+        index), zero weights and padding left out."""
+        c_texts = self.cases.texts(case_id)
+        return [SentencePair(q_texts[i // width], c_texts[i % width], round(w, 4))
+                for w, i in zip(weights, flat, strict=True)
+                if w > 0 and i // width < len(q_texts) and i % width < len(c_texts)]

@@ -77,3 +77,20 @@ def test_one_text_alone_or_in_a_batch_gets_the_same_vector():
     batched = encoder.encode(texts, "passage", batch_size=24)
     alone = np.concatenate([encoder.encode([t], "passage") for t in texts[:6]])
     assert np.abs(batched[:6] - alone).max() <= TOLERANCE
+
+
+def test_the_onnx_and_torch_runtimes_give_the_same_vectors():
+    """``e5-torch`` encodes through ONNX Runtime by default; torch (training, layer states) must agree with it
+    to the reference tolerance, so the vectors cached by either mean the same."""
+    sentences = reference_sentences()[:40]
+    texts = [s for _, s in sentences]
+    onnx = FastE5Encoder("e5-torch")
+    torch_run = FastE5Encoder("e5-torch", runtime="torch")
+    assert onnx.name == torch_run.name and onnx.runtime == "onnx" and torch_run.runtime == "torch"
+    assert np.abs(onnx.encode(texts, "passage") - torch_run.encode(texts, "passage")).max() <= TOLERANCE
+
+
+def test_onnx_runtime_vectors_do_not_depend_on_the_thread_count():
+    texts = [s for _, s in reference_sentences()[:16]]
+    one, two = FastE5Encoder("e5-torch", num_threads=1), FastE5Encoder("e5-torch", num_threads=2)
+    assert np.abs(one.encode(texts, "query") - two.encode(texts, "query")).max() <= TOLERANCE

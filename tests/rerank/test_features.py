@@ -49,5 +49,10 @@ def test_spec_and_value_errors() -> None:
         FeatureSpec(("x", "x_missing"), missing_indicators=("x",))
     with pytest.raises(BadInput, match="'bm25' of case 'a'"):
         FeatureTable.build({"q": {"a": {"bm25": float("inf")}}})
+    ab = FeatureSpec(("bm25", "dense"))
+    with pytest.raises(BadInput, match="'dense' of case 'b'"):  # a given NaN, beside an absent feature
+        FeatureTable.build({"q": {"a": {"bm25": 1.0}, "b": {"dense": float("nan")}}}, ab)
+    table = FeatureTable.build({"q": {"a": {"bm25": 1.0}, "b": {"dense": 2.0}}}, ab)  # absent: 0, no error
+    assert table.matrix.tolist() == [[1.0, 0.0], [0.0, 2.0]]
     spec = FeatureSpec(("a", "b"), ("a",), "query-minmax")
     assert FeatureSpec.from_dict(spec.to_dict()) == spec
