@@ -461,9 +461,9 @@ class FastE5Encoder:
 
     ``e5-torch`` names the float32 model, not the engine that multiplies it: :meth:`encode` runs the ONNX
     Runtime export of the same float32 weights (``runtime="onnx"``, the default), which gives the torch
-    model's vectors to 1e-7 (tests/encode/test_encoder_reference.py: no cached vector changes meaning) at 1.3-1.9x its speed
-    on 2 cores, and keeps its own thread pool whichever thread calls it (a server's worker threads do not
-    each start an OpenMP team). ``runtime="torch"`` encodes with torch; the torch model (:attr:`bert`, for
+    model's vectors to 1e-7 (tests/encode/test_encoder_reference.py: no cached vector changes meaning)
+    at 1.3-1.9x its speed on 2 cores, and keeps its own thread pool whichever thread calls it (a server's
+    worker threads do not each start an OpenMP team). ``runtime="torch"`` encodes with torch; the torch model (:attr:`bert`, for
     layer states and training) is loaded on first use either way.
 
     Texts are sorted by token length before batching so a batch pads little; order is restored on output.

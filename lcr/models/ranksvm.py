@@ -207,12 +207,14 @@ class RankSVM:
         x = np.asarray(x, dtype=float)
         if x.ndim != 1:
             raise BadInput(f"contributions takes one row (1-D), got shape {x.shape}")
-        shares = self.contribution_matrix(x[None, :])[0]
-        return dict(zip(self.feature_names, shares.tolist(), strict=True))
+        _, shares = self.scores_and_shares(x[None, :])
+        return dict(zip(self.feature_names, shares[0].tolist(), strict=True))
 
-    def contribution_matrix(self, X: np.ndarray) -> np.ndarray:
-        """Each row's per-feature shares ``w_k * z_k`` (``(n, features)``); a row sums to its score."""
-        return self.standardise(X) * self.coef
+    def scores_and_shares(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`decision_function` and each row's per-feature shares ``w_k * z_k`` (``(n, features)``,
+        a row sums to its score), from one standardisation."""
+        z = self.standardise(X)
+        return z @ self.coef, z * self.coef
 
     @property
     def weights(self) -> dict[str, float]:

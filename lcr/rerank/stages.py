@@ -56,8 +56,7 @@ class RankSVMReranker:
         ids = _check_unique(query, hits)
         values = self.features(query, ids)
         table = FeatureTable.build({query.qid: {c: values.get(c, {}) for c in ids}}, self.spec)
-        scores = self.model.decision_function(table.matrix)
-        shares = self.model.contribution_matrix(table.matrix)
+        scores, shares = self.model.scores_and_shares(table.matrix)
         kept = finalise([ScoredCase(c, float(scores[i]), features=dict(values.get(c, {})))
                          for i, c in enumerate(ids)])[:k]
         # only the hits handed back are explained: the evidence of the other candidates would be thrown away
