@@ -499,6 +499,10 @@ class FastE5Encoder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.num_threads
         opts.inter_op_num_threads = 1
+        # Idle pool threads sleep instead of spinning: a server runs several searches at once on few cores,
+        # and spinning threads took the cores the other searches needed (4 concurrent searches: 11.1 -> 14.0
+        # per second in process on 2 cores; 1 search at a time: p50 102 -> 93 ms).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         onnx_backend = "e5-onnx-fp32" if self.backend == "e5-torch" else self.backend
         return ort.InferenceSession(
             str(onnx_path(self.model_dir, onnx_backend)), opts, providers=["CPUExecutionProvider"]
@@ -538,6 +542,27 @@ class FastE5Encoder:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start, end in batches(len(order), batch_size, show_progress, desc=self.backend):
-            rows = order[start:end]
-            out[rows] = self._run(*self.tokenizer.pad([ids[i] for i in rows]))
+            for rows in _similar_lengths(order[start:end], [len(ids[i]) for i in order[start:end]]):
+                out[rows] = self._run(*self.tokenizer.pad([ids[i] for i in rows]))
         return l2_normalise(out)
+
+
+#: A batch is split where a text is this many times longer than the batch's shortest (plus a few tokens).
+PAD_SLACK = 1.25
+
+
+def _similar_lengths(rows: list[int], lengths: list[int]) -> Iterator[list[int]]:
+    """Split rows sorted by token length into runs that pad little: a query's two sentences of 24 and 80
+    tokens run apart instead of the short one padded to 80 (short queries: 56 -> 47 ms median on 2 cores).
+    A sorted corpus batch stays whole. Vectors do not depend on padding beyond 1e-7."""
+    run: list[int] = []
+    first = 0
+    for row, n in zip(rows, lengths, strict=True):
+        if run and n > PAD_SLACK * first + 8:
+            yield run
+            run = []
+        if not run:
+            first = n
+        run.append(row)
+    if run:
+        yield run

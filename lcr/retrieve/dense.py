@@ -73,12 +73,20 @@ class E5CosineRanker:
         self._dense: DenseIndex | None = None
         self._lock = threading.Lock()
 
+    @functools.cached_property
+    def means(self) -> np.ndarray:
+        """Every case's normalised mean vector (rows in the store's order), computed on first use: scoring
+        candidates is then a row lookup, not a float16 -> float32 conversion per candidate and query."""
+        with self._lock:
+            return mean_vectors(self.cases, self.cases.case_ids)
+
     @property
     def dense(self) -> DenseIndex:
         """The FAISS index of the cases' mean vectors, built on first use (once, whichever thread asks)."""
+        means = self.means
         with self._lock:
             if self._dense is None:
-                self._dense = DenseIndex.build(self.cases.case_ids, mean_vectors(self.cases, self.cases.case_ids))
+                self._dense = DenseIndex.build(self.cases.case_ids, means)
             return self._dense
 
     def rank(self, query: Query, candidates: Sequence[str] | None, k: int) -> list[ScoredCase]:
@@ -86,7 +94,7 @@ class E5CosineRanker:
         if candidates is None:
             return finalise([ScoredCase(c, s, features={"e5_cosine": s}) for c, s in self.dense.search(qv, k)])
         ids = [c for c in candidates if c in self.cases]
-        scores = mean_vectors(self.cases, ids) @ qv
+        scores = self.means[[self.cases.index(c) for c in ids]] @ qv
         return finalise([ScoredCase(c, float(s), features={"e5_cosine": float(s)})
                          for c, s in zip(ids, scores, strict=True)])[:k]
 

@@ -94,3 +94,34 @@ def test_onnx_runtime_vectors_do_not_depend_on_the_thread_count():
     texts = [s for _, s in reference_sentences()[:16]]
     one, two = FastE5Encoder("e5-torch", num_threads=1), FastE5Encoder("e5-torch", num_threads=2)
     assert np.abs(one.encode(texts, "query") - two.encode(texts, "query")).max() <= TOLERANCE
+
+
+def test_a_batch_splits_where_padding_would_waste_and_stays_whole_when_lengths_are_close():
+    from lcr.encode.fast_e5 import _similar_lengths
+
+    assert list(_similar_lengths([7, 3], [24, 80])) == [[7], [3]]  # a query's short and long sentence
+    assert list(_similar_lengths([0, 1, 2, 3], [40, 41, 45, 49])) == [[0, 1, 2, 3]]
+    assert list(_similar_lengths([0, 1, 2, 3, 4], [10, 12, 30, 31, 70])) == [[0, 1], [2, 3], [4]]
+    assert list(_similar_lengths([], [])) == []
+
+
+def test_split_batches_give_the_vectors_of_one_padded_batch():
+    """The short/long split changes only padding: the vectors stay those of one padded batch."""
+    from lcr.encode import fast_e5
+
+    sentences = [s for _, s in reference_sentences()[:12]]
+    texts = sentences + [s[:12] for s in sentences[:4]]  # lengths far apart: split in several runs
+    encoder = FastE5Encoder("e5-torch")
+    split = encoder.encode(texts, "query")
+    old, fast_e5.PAD_SLACK = fast_e5.PAD_SLACK, 1e9  # never split
+    try:
+        whole = encoder.encode(texts, "query")
+    finally:
+        fast_e5.PAD_SLACK = old
+    assert np.abs(split - whole).max() <= TOLERANCE
+
+
+def test_idle_onnx_threads_sleep_rather_than_spin():
+    """Concurrent searches on few cores: spinning pool threads took the cores the other searches needed."""
+    session = FastE5Encoder("e5-torch")._session
+    assert session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
