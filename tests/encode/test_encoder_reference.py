@@ -125,3 +125,10 @@ def test_idle_onnx_threads_sleep_rather_than_spin():
     """Concurrent searches on few cores: spinning pool threads took the cores the other searches needed."""
     session = FastE5Encoder("e5-torch")._session
     assert session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+def test_the_torch_runtime_is_refused_for_a_backend_without_a_torch_model():
+    from lcr.errors import BadInput
+
+    with pytest.raises(BadInput, match="ONNX Runtime only"):
+        FastE5Encoder("e5-onnx-int8", runtime="torch")
