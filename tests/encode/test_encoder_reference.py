@@ -105,7 +105,7 @@ def test_a_batch_splits_where_padding_would_waste_and_stays_whole_when_lengths_a
     assert list(_similar_lengths([], [])) == []
 
 
-def test_split_batches_give_the_vectors_of_one_padded_batch():
+def test_split_batches_give_the_vectors_of_one_padded_batch(monkeypatch):
     """The short/long split changes only padding: the vectors stay those of one padded batch."""
     from lcr.encode import fast_e5
 
@@ -113,11 +113,8 @@ def test_split_batches_give_the_vectors_of_one_padded_batch():
     texts = sentences + [s[:12] for s in sentences[:4]]  # lengths far apart: split in several runs
     encoder = FastE5Encoder("e5-torch")
     split = encoder.encode(texts, "query")
-    old, fast_e5.PAD_SLACK = fast_e5.PAD_SLACK, 1e9  # never split
-    try:
-        whole = encoder.encode(texts, "query")
-    finally:
-        fast_e5.PAD_SLACK = old
+    monkeypatch.setattr(fast_e5, "PAD_SLACK", 1e9)  # never split
+    whole = encoder.encode(texts, "query")
     assert np.abs(split - whole).max() <= TOLERANCE
 
 
